@@ -1,0 +1,481 @@
+/* config.c — see config.h */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "config.h"
+#include "jid.h"
+
+#define CONFIG_LINE_MAX 4096
+
+enum config_type { CT_STRING, CT_PORT, CT_TLS };
+
+struct config_key {
+	const char *name;
+	enum config_type type;
+	size_t offset;
+};
+
+static const struct config_key config_keys[] = {
+	{ "jid",          CT_STRING, offsetof(struct account, jid) },
+	{ "password",     CT_STRING, offsetof(struct account, password) },
+	{ "password_cmd", CT_STRING, offsetof(struct account, password_cmd) },
+	{ "resource",     CT_STRING, offsetof(struct account, resource) },
+	{ "host",         CT_STRING, offsetof(struct account, host) },
+	{ "port",         CT_PORT,   offsetof(struct account, port) },
+	{ "tls",          CT_TLS,    offsetof(struct account, tls) },
+	{ "cafile",       CT_STRING, offsetof(struct account, cafile) },
+};
+
+#define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+static void wipe_free(char *s)
+{
+	if (s != NULL) {
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+	}
+}
+
+static void account_free(struct account *a)
+{
+	free(a->name);
+	free(a->jid);
+	wipe_free(a->password);
+	free(a->password_cmd);
+	free(a->resource);
+	free(a->host);
+	free(a->cafile);
+}
+
+void config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->naccounts; i++)
+		account_free(&cfg->accounts[i]);
+	free(cfg->accounts);
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+enum xerr_code config_path(const char *explicit_path, char *buf, size_t len, struct xerr *err)
+{
+	const char *env, *home;
+	int n;
+
+	if (explicit_path != NULL)
+		n = snprintf(buf, len, "%s", explicit_path);
+	else if ((env = getenv("XFER_CONFIG")) != NULL && *env != '\0')
+		n = snprintf(buf, len, "%s", env);
+	else if ((env = getenv("XDG_CONFIG_HOME")) != NULL && *env != '\0')
+		n = snprintf(buf, len, "%s/xfer/config", env);
+	else if ((home = getenv("HOME")) != NULL && *home != '\0')
+		n = snprintf(buf, len, "%s/.config/xfer/config", home);
+	else
+		return xerr_set(err, XE_CONFIG,
+				"no config file: HOME is not set; name one with -c FILE");
+	if (n < 0 || (size_t)n >= len)
+		return xerr_set(err, XE_CONFIG, "config file path is too long");
+	return XE_OK;
+}
+
+int host_is_loopback(const char *host)
+{
+	unsigned char addr[16];
+
+	if (host == NULL)
+		return 0;
+	if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, addr) == 1)
+		return addr[0] == 127;
+	if (inet_pton(AF_INET6, host, addr) == 1) {
+		static const unsigned char v6_loopback[16] = { [15] = 1 };
+		return memcmp(addr, v6_loopback, 16) == 0;
+	}
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static struct account *config_add_account(struct config *cfg, const char *name, int line,
+					  struct xerr *err)
+{
+	struct account *grown, *a;
+	size_t i;
+
+	for (i = 0; i < cfg->naccounts; i++) {
+		if (strcmp(cfg->accounts[i].name, name) == 0) {
+			xerr_set(err, XE_CONFIG, "%s:%d: account '%s' is defined twice%s",
+				 cfg->path, line, name,
+				 strcmp(name, "default") == 0
+				 ? " (keys before the first section belong to account 'default')" : "");
+			return NULL;
+		}
+	}
+	grown = realloc(cfg->accounts, (cfg->naccounts + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		xerr_set(err, XE_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	cfg->accounts = grown;
+	a = &cfg->accounts[cfg->naccounts];
+	memset(a, 0, sizeof(*a));
+	a->name = strdup(name);
+	if (a->name == NULL) {
+		xerr_set(err, XE_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	a->line = line;
+	cfg->naccounts++;
+	return a;
+}
+
+static int valid_account_name(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("._-@", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+static enum xerr_code config_section(struct config *cfg, char *line, int lineno,
+				     struct account **cur, struct xerr *err)
+{
+	char *end = strchr(line, ']');
+	char *name;
+
+	if (end == NULL || trim(end + 1)[0] != '\0')
+		return xerr_set(err, XE_CONFIG, "%s:%d: malformed section header "
+				"(expected [account NAME])", cfg->path, lineno);
+	*end = '\0';
+	name = trim(line + 1);
+	if (strncmp(name, "account", 7) != 0 || !isspace((unsigned char)name[7]))
+		return xerr_set(err, XE_CONFIG, "%s:%d: unknown section [%s] "
+				"(expected [account NAME])", cfg->path, lineno, name);
+	name = trim(name + 7);
+	if (!valid_account_name(name))
+		return xerr_set(err, XE_CONFIG, "%s:%d: invalid account name '%s' "
+				"(letters, digits and . _ - @ only)", cfg->path, lineno, name);
+	*cur = config_add_account(cfg, name, lineno, err);
+	return *cur != NULL ? XE_OK : err->code;
+}
+
+static enum xerr_code config_value(struct config *cfg, struct account *a,
+				   const struct config_key *k, const char *value,
+				   int lineno, struct xerr *err)
+{
+	void *field = (char *)a + k->offset;
+
+	switch (k->type) {
+	case CT_STRING: {
+		char *copy;
+		if (*value == '\0')
+			return xerr_set(err, XE_CONFIG, "%s:%d: empty value for '%s'",
+					cfg->path, lineno, k->name);
+		copy = strdup(value);
+		if (copy == NULL)
+			return xerr_set(err, XE_SOFTWARE, "out of memory");
+		*(char **)field = copy;
+		break;
+	}
+	case CT_PORT: {
+		char *end;
+		long v;
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || v < 1 || v > 65535)
+			return xerr_set(err, XE_CONFIG, "%s:%d: port must be a number "
+					"from 1 to 65535, not '%s'", cfg->path, lineno, value);
+		*(unsigned short *)field = (unsigned short)v;
+		break;
+	}
+	case CT_TLS:
+		if (strcmp(value, "required") == 0)
+			*(enum tls_mode *)field = TLS_REQUIRED;
+		else if (strcmp(value, "trust") == 0)
+			*(enum tls_mode *)field = TLS_TRUST;
+		else if (strcmp(value, "off") == 0)
+			*(enum tls_mode *)field = TLS_OFF;
+		else
+			return xerr_set(err, XE_CONFIG, "%s:%d: tls must be required, "
+					"trust or off, not '%s'", cfg->path, lineno, value);
+		a->tls_line = lineno;
+		break;
+	}
+	return XE_OK;
+}
+
+static enum xerr_code config_assignment(struct config *cfg, char *line, int lineno,
+					struct account **cur, struct xerr *err)
+{
+	char *eq = strchr(line, '=');
+	char *key, *value;
+	size_t i, vlen;
+
+	if (eq == NULL)
+		return xerr_set(err, XE_CONFIG, "%s:%d: expected 'key = value'",
+				cfg->path, lineno);
+	*eq = '\0';
+	key = trim(line);
+	value = trim(eq + 1);
+	vlen = strlen(value);
+	if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
+		value[vlen - 1] = '\0';
+		value++;
+	}
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(config_keys[i].name, key) == 0)
+			break;
+	if (i == NKEYS)
+		return xerr_set(err, XE_CONFIG, "%s:%d: unknown key '%s'", cfg->path, lineno, key);
+	if (*cur == NULL) {
+		*cur = config_add_account(cfg, "default", 0, err);
+		if (*cur == NULL)
+			return err->code;
+	}
+	if ((*cur)->seen & (1UL << i))
+		return xerr_set(err, XE_CONFIG, "%s:%d: '%s' is set twice in account '%s'",
+				cfg->path, lineno, key, (*cur)->name);
+	(*cur)->seen |= 1UL << i;
+	if (strcmp(key, "password") == 0)
+		cfg->has_password = 1;
+	return config_value(cfg, *cur, &config_keys[i], value, lineno, err);
+}
+
+static enum xerr_code config_validate(struct config *cfg, struct account *a, struct xerr *err)
+{
+	struct jid j;
+	const char *why = NULL;
+	const char *host;
+
+	if (a->jid == NULL)
+		return xerr_set(err, XE_CONFIG, "%s:%d: account '%s' has no jid",
+				cfg->path, a->line, a->name);
+	if (jid_parse(a->jid, &j, &why) == 0 && j.local[0] == '\0')
+		why = "no user part";
+	else if (why == NULL && j.resource[0] != '\0')
+		why = "a resource belongs in the 'resource' key";
+	if (why != NULL)
+		return xerr_set(err, XE_CONFIG, "%s:%d: account '%s': jid '%s' is not of the "
+				"form user@domain (%s)", cfg->path, a->line, a->name, a->jid, why);
+	if (a->password != NULL && a->password_cmd != NULL)
+		return xerr_set(err, XE_CONFIG, "%s:%d: account '%s' sets both password and "
+				"password_cmd; keep one", cfg->path, a->line, a->name);
+	if (a->password == NULL && a->password_cmd == NULL)
+		return xerr_set(err, XE_CONFIG, "%s:%d: account '%s' has neither password nor "
+				"password_cmd", cfg->path, a->line, a->name);
+	if (a->resource != NULL && strpbrk(a->resource, "/\t\r\n") != NULL)
+		return xerr_set(err, XE_CONFIG, "%s:%d: account '%s': resource must not "
+				"contain '/' or control characters", cfg->path, a->line, a->name);
+	host = a->host != NULL ? a->host : j.domain;
+	if (a->tls == TLS_OFF && !host_is_loopback(host))
+		return xerr_set(err, XE_CONFIG, "%s:%d: tls = off is refused for host '%s': "
+				"plaintext is allowed on loopback only (use tls = required)",
+				cfg->path, a->tls_line, host);
+	return XE_OK;
+}
+
+enum xerr_code config_parse(FILE *f, const char *path, struct config *cfg, struct xerr *err)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	struct account *cur = NULL;
+	int lineno = 0;
+	size_t i;
+	enum xerr_code rc = XE_OK;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = strdup(path);
+	if (cfg->path == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	while ((len = getline(&buf, &cap, f)) >= 0) {
+		char *line;
+
+		lineno++;
+		if (len > CONFIG_LINE_MAX) {
+			rc = xerr_set(err, XE_CONFIG, "%s:%d: line longer than %d bytes",
+				      path, lineno, CONFIG_LINE_MAX);
+			goto out;
+		}
+		if (strlen(buf) != (size_t)len) {
+			rc = xerr_set(err, XE_CONFIG, "%s:%d: NUL byte in line", path, lineno);
+			goto out;
+		}
+		line = trim(buf);
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (*line == '[')
+			rc = config_section(cfg, line, lineno, &cur, err);
+		else
+			rc = config_assignment(cfg, line, lineno, &cur, err);
+		if (rc != XE_OK)
+			goto out;
+	}
+	if (ferror(f)) {
+		rc = xerr_set(err, XE_IO, "%s: read error: %s", path, strerror(errno));
+		goto out;
+	}
+	if (cfg->naccounts == 0) {
+		rc = xerr_set(err, XE_CONFIG, "%s: no account configured (add at least "
+			      "'jid = ...' and 'password = ...'; see xfer.conf(5))", path);
+		goto out;
+	}
+	for (i = 0; i < cfg->naccounts && rc == XE_OK; i++)
+		rc = config_validate(cfg, &cfg->accounts[i], err);
+out:
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, cap);
+		free(buf);
+	}
+	if (rc != XE_OK)
+		config_free(cfg);
+	return rc;
+}
+
+enum xerr_code config_check_mode(const struct config *cfg, const struct stat *st,
+				 uid_t euid, struct xerr *err)
+{
+	if (!S_ISREG(st->st_mode))
+		return xerr_set(err, XE_CONFIG, "%s is not a regular file", cfg->path);
+	if (!cfg->has_password)
+		return XE_OK;
+	if (st->st_mode & (S_IRWXG | S_IRWXO))
+		return xerr_set(err, XE_NOPERM, "%s contains a password and can be read or "
+				"written by group or others (mode %04o); run: chmod 600 %s",
+				cfg->path, (unsigned)(st->st_mode & 07777), cfg->path);
+	if (st->st_uid != euid)
+		return xerr_set(err, XE_NOPERM, "%s contains a password and belongs to uid %u, "
+				"not to you (uid %u)", cfg->path, (unsigned)st->st_uid,
+				(unsigned)euid);
+	return XE_OK;
+}
+
+enum xerr_code config_load(const char *path, struct config *cfg, struct xerr *err)
+{
+	struct stat st;
+	FILE *f = NULL;
+	int fd;
+	enum xerr_code rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return xerr_set(err, XE_CONFIG, "cannot open config file %s: %s "
+				"(create it, or name another with -c; see xfer.conf(5))",
+				path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		rc = xerr_set(err, XE_IO, "%s: %s", path, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return xerr_set(err, XE_CONFIG, "%s is not a regular file", path);
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		close(fd);
+		return xerr_set(err, XE_SOFTWARE, "fdopen: %s", strerror(errno));
+	}
+	rc = config_parse(f, path, cfg, err);
+	fclose(f);
+	if (rc == XE_OK) {
+		rc = config_check_mode(cfg, &st, geteuid(), err);
+		if (rc != XE_OK)
+			config_free(cfg);
+	}
+	return rc;
+}
+
+struct account *config_account(struct config *cfg, const char *name, struct xerr *err)
+{
+	char names[512] = "";
+	size_t i, used = 0;
+
+	for (i = 0; i < cfg->naccounts; i++)
+		if (strcmp(cfg->accounts[i].name, name != NULL ? name : "default") == 0)
+			return &cfg->accounts[i];
+	for (i = 0; i < cfg->naccounts && used < sizeof(names); i++) {
+		int n = snprintf(names + used, sizeof(names) - used, "%s%s",
+				 i > 0 ? ", " : "", cfg->accounts[i].name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	if (name == NULL)
+		xerr_set(err, XE_CONFIG, "%s has no default account; choose one with -a NAME "
+			 "(accounts: %s)", cfg->path, names);
+	else
+		xerr_set(err, XE_CONFIG, "%s has no account '%s' (accounts: %s)",
+			 cfg->path, name, names);
+	return NULL;
+}
+
+enum xerr_code account_resolve_password(struct account *acct, struct xerr *err)
+{
+	char buf[1024];
+	FILE *p;
+	size_t len;
+	int status, c;
+	int got = 0;
+
+	if (acct->password != NULL)
+		return XE_OK;
+	fflush(NULL);
+	p = popen(acct->password_cmd, "r");
+	if (p == NULL)
+		return xerr_set(err, XE_CONFIG, "cannot run password_cmd of account '%s': %s",
+				acct->name, strerror(errno));
+	if (fgets(buf, sizeof(buf), p) != NULL)
+		got = 1;
+	while ((c = getc(p)) != EOF)
+		; /* drain, so the command is not killed by SIGPIPE */
+	status = pclose(p);
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		if (status != -1 && WIFEXITED(status))
+			return xerr_set(err, XE_CONFIG, "password_cmd of account '%s' failed "
+					"(exit status %d)", acct->name, WEXITSTATUS(status));
+		return xerr_set(err, XE_CONFIG, "password_cmd of account '%s' did not exit "
+				"normally", acct->name);
+	}
+	len = got ? strcspn(buf, "\r\n") : 0;
+	buf[len] = '\0';
+	if (len == 0) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return xerr_set(err, XE_CONFIG, "password_cmd of account '%s' printed no "
+				"password", acct->name);
+	}
+	acct->password = strdup(buf);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (acct->password == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	return XE_OK;
+}

@@ -1,0 +1,78 @@
+/* config.h — the configuration file (see xfer.conf(5)).
+ *
+ * Syntax: "key = value" lines, '#' starts a comment line, "[account NAME]"
+ * starts an account. Keys before the first section, or in [account default],
+ * form the account "default". A value may be wrapped in double quotes to keep
+ * leading or trailing spaces. Every account is validated when the file is
+ * loaded; an error names the file and line.
+ *
+ * Ownership: a struct config owns every string in it; config_free() wipes
+ * passwords with OPENSSL_cleanse() before freeing. */
+#ifndef XFER_CONFIG_H
+#define XFER_CONFIG_H
+
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "xerr.h"
+
+enum tls_mode {
+	TLS_REQUIRED,	/* STARTTLS, certificate verified (default) */
+	TLS_TRUST,	/* STARTTLS, certificate not verified */
+	TLS_OFF,	/* plaintext; loopback hosts only */
+};
+
+struct account {
+	char *name;		/* section name; "default" for the default account */
+	int line;		/* line where the account starts (0: top of file) */
+	char *jid;
+	char *password;
+	char *password_cmd;
+	char *resource;		/* NULL: "xfer-" and a random suffix */
+	char *host;		/* NULL: the JID's domain (SRV lookup) */
+	unsigned short port;	/* 0: default */
+	enum tls_mode tls;
+	char *cafile;
+	unsigned long seen;	/* bit per key, to refuse duplicates */
+	int tls_line;
+};
+
+struct config {
+	char *path;
+	struct account *accounts;
+	size_t naccounts;
+	int has_password;	/* some account stores a password in the file */
+};
+
+/* Finds the config file: explicit (from -c) if not NULL, else $XFER_CONFIG,
+ * else $XDG_CONFIG_HOME/xfer/config, else $HOME/.config/xfer/config.
+ * Writes the path into buf. Returns XE_OK or XE_CONFIG. */
+enum xerr_code config_path(const char *explicit_path, char *buf, size_t len, struct xerr *err);
+
+/* Parses the text of f; path is used in messages only. On failure cfg is
+ * freed and err says file:line and what is wrong (XE_CONFIG). */
+enum xerr_code config_parse(FILE *f, const char *path, struct config *cfg, struct xerr *err);
+
+/* Refuses a file that holds a password and that others may read (XE_NOPERM),
+ * or that is not a regular file (XE_CONFIG). st is from fstat() on the open
+ * file; euid is the caller's effective uid. */
+enum xerr_code config_check_mode(const struct config *cfg, const struct stat *st,
+				 uid_t euid, struct xerr *err);
+
+/* Opens path, checks it with fstat() on the open descriptor, parses it. */
+enum xerr_code config_load(const char *path, struct config *cfg, struct xerr *err);
+
+/* The account called name (NULL: the default account). */
+struct account *config_account(struct config *cfg, const char *name, struct xerr *err);
+
+/* Makes acct->password available: runs password_cmd through /bin/sh if set
+ * and keeps the first line of its output. */
+enum xerr_code account_resolve_password(struct account *acct, struct xerr *err);
+
+/* 1 if host is a loopback name or address (localhost, 127/8, ::1). */
+int host_is_loopback(const char *host);
+
+void config_free(struct config *cfg);
+
+#endif

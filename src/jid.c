@@ -1,0 +1,102 @@
+/* jid.c — see jid.h */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "jid.h"
+
+static int jid_bad_char(unsigned char c, int in_local)
+{
+	if (c <= 0x20 || c == 0x7f)
+		return 1;
+	/* RFC 7622 forbids these in a localpart; in a domain (a DNS name or
+	 * an IP literal) they can only be mistakes or attacks. */
+	return strchr(in_local ? "\"&'/:<>@" : "\"&'/<>@\\", c) != NULL;
+}
+
+static int jid_copy_part(char *dst, const char *src, size_t n, int in_local,
+			 const char **why, const char *what)
+{
+	size_t i;
+
+	if (n > JID_PART_MAX) {
+		*why = what[0] == 'l' ? "localpart longer than 1023 bytes"
+		     : what[0] == 'd' ? "domain longer than 1023 bytes"
+		     : "resource longer than 1023 bytes";
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+		/* A resource may contain spaces and '@' and '/', not controls. */
+		if (what[0] == 'r' ? (c < 0x20 || c == 0x7f) : jid_bad_char(c, in_local)) {
+			*why = what[0] == 'l' ? "invalid character in localpart"
+			     : what[0] == 'd' ? "invalid character in domain"
+			     : "control character in resource";
+			return -1;
+		}
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+int jid_parse(const char *s, struct jid *out, const char **why)
+{
+	const char *slash, *at, *dom;
+	size_t domlen;
+	const char *dummy;
+
+	if (why == NULL)
+		why = &dummy;
+	memset(out, 0, sizeof(*out));
+	if (s == NULL || *s == '\0') {
+		*why = "empty JID";
+		return -1;
+	}
+	slash = strchr(s, '/');
+	at = memchr(s, '@', slash != NULL ? (size_t)(slash - s) : strlen(s));
+	dom = at != NULL ? at + 1 : s;
+	domlen = slash != NULL ? (size_t)(slash - dom) : strlen(dom);
+	if (at != NULL) {
+		if (at == s) {
+			*why = "empty localpart before '@'";
+			return -1;
+		}
+		if (jid_copy_part(out->local, s, (size_t)(at - s), 1, why, "local") < 0)
+			return -1;
+	}
+	if (domlen == 0) {
+		*why = "no domain";
+		return -1;
+	}
+	if (dom[domlen - 1] == '.')
+		domlen--; /* RFC 7622 3.2: a trailing dot is stripped */
+	if (domlen == 0 || jid_copy_part(out->domain, dom, domlen, 0, why, "domain") < 0) {
+		if (domlen == 0)
+			*why = "no domain";
+		return -1;
+	}
+	if (slash != NULL) {
+		if (slash[1] == '\0') {
+			*why = "empty resource after '/'";
+			return -1;
+		}
+		if (jid_copy_part(out->resource, slash + 1, strlen(slash + 1), 0, why, "resource") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+char *jid_bare(const struct jid *j, char *buf, size_t len)
+{
+	if (j->local[0] != '\0')
+		snprintf(buf, len, "%s@%s", j->local, j->domain);
+	else
+		snprintf(buf, len, "%s", j->domain);
+	return buf;
+}
+
+int jid_same_bare(const struct jid *a, const struct jid *b)
+{
+	return strcasecmp(a->local, b->local) == 0 && strcasecmp(a->domain, b->domain) == 0;
+}

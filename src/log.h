@@ -1,0 +1,25 @@
+/* log.h — the one path for messages to the user.
+ *
+ * Everything xfer tells a person goes through here, to stderr. The level is
+ * set once from -q/-v: LOG_ERROR is always shown, LOG_WARN unless -q,
+ * LOG_INFO from -v, LOG_DEBUG from -vv, LOG_TRACE (protocol traffic, with
+ * secrets removed) from -vvv. Messages never contain passwords. */
+#ifndef XFER_LOG_H
+#define XFER_LOG_H
+
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
+
+/* verbosity: -1 for -q, 0 by default, +1 per -v. */
+void log_init(const char *progname, int verbosity);
+int log_enabled(enum log_level level);
+
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_trace(...) log_msg(LOG_TRACE, __VA_ARGS__)
+
+#endif

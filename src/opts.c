@@ -1,0 +1,196 @@
+/* opts.c — see opts.h */
+#include <popt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "opts.h"
+
+static struct xfer_opts opts_v;
+static poptContext opts_top, opts_verb;
+static const char **opts_argv;
+
+enum { OPT_VERBOSE = 1, OPT_HELP, OPT_VERSION };
+
+static struct poptOption common_table[] = {
+	{ "config", 'c', POPT_ARG_STRING, &opts_v.config, 0,
+	  "read the configuration from FILE (default: $XFER_CONFIG, "
+	  "else $XDG_CONFIG_HOME/xfer/config, else ~/.config/xfer/config)", "FILE" },
+	{ "account", 'a', POPT_ARG_STRING, &opts_v.account, 0,
+	  "use the account NAME from the configuration file", "NAME" },
+	{ "verbose", 'v', POPT_ARG_NONE, NULL, OPT_VERBOSE,
+	  "say more; -vv adds debugging, -vvv the XMPP traffic (without secrets)", NULL },
+	{ "quiet", 'q', POPT_ARG_NONE, &opts_v.quiet, 0, "print errors only", NULL },
+	{ "help", 'h', POPT_ARG_NONE, NULL, OPT_HELP, "show this help and exit", NULL },
+	POPT_TABLEEND
+};
+
+static struct poptOption top_table[] = {
+	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, common_table, 0, NULL, NULL },
+	{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION, "show the version and exit", NULL },
+	POPT_TABLEEND
+};
+
+static struct poptOption check_only[] = {
+	{ "timeout", 0, POPT_ARG_INT, &opts_v.timeout, 0,
+	  "give up when login and queries take longer than SEC seconds (default 30)", "SEC" },
+	POPT_TABLEEND
+};
+
+static struct poptOption check_table[] = {
+	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, check_only, 0, "Options for check:", NULL },
+	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, common_table, 0, "Common options:", NULL },
+	POPT_TABLEEND
+};
+
+struct verb_info {
+	const char *name;
+	enum verb verb;
+	int built;
+	const char *args;
+	const char *summary;
+	struct poptOption *table;
+};
+
+static const struct verb_info verbs[] = {
+	{ "check", VERB_CHECK, 1, "",
+	  "log in and report what the server offers for file transfer", check_table },
+	{ "send", VERB_SEND, 0, "JID FILE...", "send files to JID", NULL },
+	{ "recv", VERB_RECV, 0, "", "receive offered files", NULL },
+	{ "daemon", VERB_DAEMON, 0, "", "stay online and receive into a drop directory", NULL },
+};
+
+#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static void opts_print_top_help(void)
+{
+	size_t i;
+
+	printf("Usage: xfer [OPTION...] COMMAND [ARG...]\n"
+	       "Send and receive files over XMPP.\n\nCommands:\n");
+	for (i = 0; i < NVERBS; i++)
+		printf("  %-8s %s%s\n", verbs[i].name, verbs[i].summary,
+		       verbs[i].built ? "" : " (not built yet)");
+	printf("\n");
+	poptPrintHelp(opts_top, stdout, 0);
+	printf("\nRun 'xfer COMMAND --help' for the options of a command; "
+	       "see xfer(1) and xfer.conf(5).\n");
+}
+
+static int opts_bad(poptContext ctx, int rc, struct xerr *err)
+{
+	xerr_set(err, XE_USAGE, "%s: %s (see 'xfer%s%s --help')",
+		 poptBadOption(ctx, POPT_BADOPTION_NOALIAS), poptStrerror(rc),
+		 opts_v.verb_name != NULL ? " " : "",
+		 opts_v.verb_name != NULL ? opts_v.verb_name : "");
+	return -1;
+}
+
+int opts_parse(int argc, const char **argv, struct xfer_opts *o, struct xerr *err)
+{
+	const struct verb_info *vi = NULL;
+	const char *const *rest;
+	char usage[64];
+	int rc, help = 0, nrest, i;
+	size_t k;
+
+	memset(&opts_v, 0, sizeof(opts_v));
+	opts_v.timeout = OPTS_DEFAULT_TIMEOUT;
+	opts_top = poptGetContext("xfer", argc, argv, top_table, POPT_CONTEXT_POSIXMEHARDER);
+	while ((rc = poptGetNextOpt(opts_top)) > 0) {
+		if (rc == OPT_VERBOSE)
+			opts_v.verbose++;
+		else if (rc == OPT_HELP)
+			help = 1;
+		else if (rc == OPT_VERSION) {
+			printf("xfer %s\n", PACKAGE_VERSION);
+			return OPTS_DONE;
+		}
+	}
+	if (rc < -1)
+		return opts_bad(opts_top, rc, err);
+	rest = poptGetArgs(opts_top);
+	if (help && rest == NULL) {
+		opts_print_top_help();
+		return OPTS_DONE;
+	}
+	if (rest == NULL) {
+		xerr_set(err, XE_USAGE, "no command given; run 'xfer --help' for the list");
+		return -1;
+	}
+	for (nrest = 0; rest[nrest] != NULL; nrest++)
+		;
+	for (k = 0; k < NVERBS; k++)
+		if (strcmp(rest[0], verbs[k].name) == 0)
+			vi = &verbs[k];
+	if (vi == NULL) {
+		xerr_set(err, XE_USAGE, "unknown command '%s'; run 'xfer --help' for the list",
+			 rest[0]);
+		return -1;
+	}
+	opts_v.verb = vi->verb;
+	opts_v.verb_name = vi->name;
+	if (!vi->built) {
+		xerr_set(err, XE_USAGE, "'%s' is not built yet in xfer %s; "
+			 "only 'check' is available (see xfer(1))", vi->name, PACKAGE_VERSION);
+		return -1;
+	}
+	/* The verb's context sees the verb as argv[0]. */
+	opts_argv = calloc((size_t)nrest + 1, sizeof(*opts_argv));
+	if (opts_argv == NULL) {
+		xerr_set(err, XE_SOFTWARE, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < nrest; i++)
+		opts_argv[i] = rest[i];
+	snprintf(usage, sizeof(usage), "xfer %s", vi->name);
+	opts_argv[0] = usage;
+	opts_verb = poptGetContext(usage, nrest, opts_argv, vi->table, 0);
+	poptSetOtherOptionHelp(opts_verb, vi->args[0] != '\0' ? vi->args : "[OPTION...]");
+	while ((rc = poptGetNextOpt(opts_verb)) > 0) {
+		if (rc == OPT_VERBOSE)
+			opts_v.verbose++;
+		else if (rc == OPT_HELP)
+			help = 1;
+	}
+	if (rc < -1)
+		return opts_bad(opts_verb, rc, err);
+	if (help) {
+		printf("xfer %s: %s.\n\n", vi->name, vi->summary);
+		poptPrintHelp(opts_verb, stdout, 0);
+		return OPTS_DONE;
+	}
+	opts_v.args = poptGetArgs(opts_verb);
+	for (opts_v.nargs = 0; opts_v.args != NULL && opts_v.args[opts_v.nargs] != NULL;
+	     opts_v.nargs++)
+		;
+	if (opts_v.verb == VERB_CHECK) {
+		if (opts_v.nargs > 0) {
+			xerr_set(err, XE_USAGE, "check takes no arguments, not '%s'",
+				 opts_v.args[0]);
+			return -1;
+		}
+		if (opts_v.timeout < 1 || opts_v.timeout > 86400) {
+			xerr_set(err, XE_USAGE, "--timeout must be from 1 to 86400 seconds");
+			return -1;
+		}
+	}
+	if (opts_v.quiet && opts_v.verbose > 0) {
+		xerr_set(err, XE_USAGE, "-q and -v contradict each other; give one");
+		return -1;
+	}
+	*o = opts_v;
+	return OPTS_RUN;
+}
+
+void opts_free(void)
+{
+	if (opts_verb != NULL)
+		poptFreeContext(opts_verb);
+	if (opts_top != NULL)
+		poptFreeContext(opts_top);
+	free(opts_argv);
+	opts_verb = opts_top = NULL;
+	opts_argv = NULL;
+}

@@ -1,0 +1,35 @@
+/* opts.h — the command line: xfer [COMMON] VERB [COMMON|VERB OPTIONS] [ARGS]
+ *
+ * opts_parse() fills struct xfer_opts from argv with popt. It prints --help
+ * and --version output itself and reports that through the return value;
+ * it never exits. Strings point into popt-owned or argv memory that lives
+ * until opts_free(). */
+#ifndef XFER_OPTS_H
+#define XFER_OPTS_H
+
+#include "xerr.h"
+
+enum opts_result { OPTS_RUN, OPTS_DONE /* help or version was printed */ };
+
+enum verb { VERB_NONE, VERB_CHECK, VERB_SEND, VERB_RECV, VERB_DAEMON };
+
+struct xfer_opts {
+	enum verb verb;
+	const char *verb_name;
+	char *config;		/* -c FILE */
+	char *account;		/* -a NAME */
+	int verbose;		/* number of -v */
+	int quiet;		/* -q */
+	int timeout;		/* check: --timeout SEC */
+	const char **args;	/* positional arguments after the verb */
+	int nargs;
+};
+
+#define OPTS_DEFAULT_TIMEOUT 30
+
+/* Returns OPTS_RUN with o filled, OPTS_DONE after --help/--version, or
+ * fills err (XE_USAGE) and returns -1. */
+int opts_parse(int argc, const char **argv, struct xfer_opts *o, struct xerr *err);
+void opts_free(void);
+
+#endif

@@ -1,0 +1,73 @@
+/* session.h — one XMPP client connection (libstrophe): login, IQs, loop.
+ *
+ * session_open() connects, negotiates TLS as the account asks, authenticates
+ * and binds a resource, all within a time budget, and classifies every way
+ * that can fail into one xerr (refused, DNS, untrusted certificate, bad
+ * password, timeout, stream error). libstrophe's own log is passed to
+ * log_trace() with SASL payloads removed, so no password is ever printed.
+ *
+ * IQs: session_iq() sends a get/set and calls back exactly once, with the
+ * reply or with NULL when the deadline passed. The stanza handed to the
+ * callback is valid during the call only. */
+#ifndef XFER_SESSION_H
+#define XFER_SESSION_H
+
+#include <strophe.h>
+
+#include "config.h"
+#include "xerr.h"
+
+struct session;
+
+/* Called with the reply (type result or error), or NULL on timeout or when
+ * the connection was lost first. */
+typedef void (*session_iq_cb)(struct session *s, xmpp_stanza_t *reply, void *arg);
+
+/* Logs in as acct (whose password is resolved). timeout_ms bounds the whole
+ * login. On success *out is a connected session. */
+enum xerr_code session_open(struct session **out, const struct account *acct,
+			    long timeout_ms, struct xerr *err);
+
+/* Disconnects (waiting at most a second for a clean close) and frees. */
+void session_free(struct session *s);
+
+xmpp_ctx_t *session_ctx(struct session *s);
+xmpp_conn_t *session_conn(struct session *s);
+
+/* The full JID the server bound. */
+const char *session_jid(const struct session *s);
+/* The server's domain (from the account's JID). */
+const char *session_domain(const struct session *s);
+/* "HOST port N" of the server as connected, for messages. */
+const char *session_peer(const struct session *s);
+/* The connected socket, or -1. */
+int session_fd(const struct session *s);
+/* 1 if the stream is encrypted. */
+int session_secured(struct session *s);
+/* 1 if the certificate was verified (tls = required). */
+int session_verified(const struct session *s);
+/* Stream management (XEP-0198): 0 not offered, 1 offered, 2 enabled. */
+int session_sm(const struct session *s);
+/* 1 while connected. */
+int session_connected(const struct session *s);
+
+/* A fresh unique id for a stanza. */
+const char *session_new_id(struct session *s, char buf[static 32]);
+
+/* Sends iq (this takes the caller's reference) and arranges for cb. */
+void session_iq(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
+		session_iq_cb cb, void *arg);
+
+/* Sends iq and waits for the reply. Returns a copy the caller releases, or
+ * NULL with err set (XE_TEMPFAIL on timeout, XE_UNAVAILABLE if the
+ * connection was lost). An error reply is returned as a stanza, not as err. */
+xmpp_stanza_t *session_iq_wait(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
+			       struct xerr *err);
+
+/* Runs the event loop for at most timeout_ms, then expires overdue IQs. */
+void session_run(struct session *s, long timeout_ms);
+
+/* Milliseconds on the monotonic clock. */
+long long session_now_ms(void);
+
+#endif

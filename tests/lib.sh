@@ -1,0 +1,170 @@
+# tests/lib.sh — shared by the integration tests (sourced; bash).
+#
+# Gives each test a temp directory ($T), a private Prosody on 127.0.0.1 with
+# free ports and the users alice, bob and carol (password: "<name>-pw"),
+# xfer config files for them, and assertions. Everything started here is
+# stopped by the EXIT trap, also when the test fails. Every wait is bounded.
+#
+# Environment: XFER (the binary under test), TESTS_SRCDIR.
+
+set -eu
+
+: "${XFER:?XFER must name the xfer binary}"
+PYTHON=/usr/bin/python3
+T=$(mktemp -d "${TMPDIR:-/tmp}/xfer-test.XXXXXX")
+PROSODY_DIR=$T/prosody
+TEST_NAME=$(basename "$0" .sh)
+_cleanup_cmds=()
+
+cleanup() {
+	local rc=$? c
+	set +e
+	for c in "${_cleanup_cmds[@]}"; do eval "$c"; done
+	prosody_stop
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+		echo "--- $TEST_NAME failed (exit $rc); prosody log tail:"
+		tail -n 20 "$PROSODY_DIR/prosody.log" 2>/dev/null
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+at_exit() { _cleanup_cmds+=("$1"); }
+
+fail() { echo "FAIL: $TEST_NAME: $*" >&2; exit 1; }
+skip() { echo "SKIP: $TEST_NAME: $*" >&2; exit 77; }
+note() { echo "# $*"; }
+
+need() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (scripts/test installs it)"
+	done
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+	"$PYTHON" -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT [SECONDS]: until something accepts on 127.0.0.1:PORT.
+wait_port() {
+	local port=$1 secs=${2:-10} i
+	for ((i = 0; i < secs * 10; i++)); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# make_cert DIR NAME: a self-signed certificate for localhost and its services.
+make_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+		-addext "subjectAltName=DNS:localhost,DNS:proxy.localhost,DNS:upload.localhost,IP:127.0.0.1" \
+		-keyout "$1/$2.key" -out "$1/$2.pem" >/dev/null 2>&1 || fail "openssl req failed"
+}
+
+# prosody_start [LUA...]: start the private server; extra arguments are
+# added to the global section of its config.
+prosody_start() {
+	need prosody prosodyctl openssl "$PYTHON"
+	mkdir -p "$PROSODY_DIR/data"
+	make_cert "$PROSODY_DIR" server
+	C2S_PORT=$(free_port)
+	PROXY_PORT=$(free_port)
+	HTTP_PORT=$(free_port)
+	local extra
+	extra=$(printf '%s\n' "$@")
+	cat > "$PROSODY_DIR/prosody.cfg.lua" <<EOC
+run_as_root = true
+pidfile = "$PROSODY_DIR/prosody.pid"
+data_path = "$PROSODY_DIR/data"
+log = { { levels = { min = "info" }, to = "file", filename = "$PROSODY_DIR/prosody.log" } }
+interfaces = { "127.0.0.1" }
+c2s_interfaces = { "127.0.0.1" }
+c2s_ports = { $C2S_PORT }
+c2s_direct_tls_ports = {}
+s2s_ports = {}
+https_ports = {}
+http_ports = { $HTTP_PORT }
+http_interfaces = { "127.0.0.1" }
+proxy65_ports = { $PROXY_PORT }
+proxy65_interfaces = { "127.0.0.1" }
+modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "presence"; "ping"; "smacks"; "posix" }
+modules_disabled = { "s2s"; "offline" }
+authentication = "internal_hashed"
+storage = "internal"
+c2s_require_encryption = true
+allow_registration = false
+ssl = { key = "$PROSODY_DIR/server.key"; certificate = "$PROSODY_DIR/server.pem" }
+$extra
+VirtualHost "localhost"
+Component "proxy.localhost" "proxy65"
+	proxy65_address = "127.0.0.1"
+Component "upload.localhost" "http_file_share"
+	http_external_url = "http://127.0.0.1:$HTTP_PORT/"
+	http_file_share_size_limit = 10485760
+EOC
+	(cd "$PROSODY_DIR" && exec setsid prosody --config "$PROSODY_DIR/prosody.cfg.lua" -F \
+		>"$PROSODY_DIR/stdout.log" 2>&1 </dev/null) &
+	PROSODY_PID=$!
+	wait_port "$C2S_PORT" 10 || { cat "$PROSODY_DIR/stdout.log" >&2; fail "prosody did not start"; }
+	local u
+	for u in alice bob carol; do
+		timeout 20 prosodyctl --config "$PROSODY_DIR/prosody.cfg.lua" register \
+			"$u" localhost "$u-pw" >/dev/null 2>&1 || fail "cannot register $u"
+	done
+}
+
+prosody_stop() {
+	[ -n "${PROSODY_PID:-}" ] || return 0
+	local pid=$PROSODY_PID i
+	PROSODY_PID=
+	kill "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
+	return 0
+}
+
+# write_config USER [LINE...]: $T/USER.conf, mode 600, for USER on the
+# private server; extra lines are appended. Prints the path.
+write_config() {
+	local user=$1 f=$T/$1.conf
+	shift
+	{
+		echo "jid = $user@localhost"
+		echo "password = $user-pw"
+		echo "host = 127.0.0.1"
+		echo "port = $C2S_PORT"
+		echo "cafile = $PROSODY_DIR/server.pem"
+		printf '%s\n' "$@"
+	} > "$f"
+	chmod 600 "$f"
+	echo "$f"
+}
+
+# run_xfer CODE ARGS...: run xfer with a bound on time, stdout in $T/out,
+# stderr in $T/err, and fail unless it exits with CODE.
+run_xfer() {
+	local want=$1 rc=0
+	shift
+	timeout 60 "$XFER" "$@" >"$T/out" 2>"$T/err" </dev/null || rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		echo "--- stdout:"; cat "$T/out"; echo "--- stderr:"; cat "$T/err"
+		fail "xfer $* exited $rc, expected $want"
+	fi
+}
+
+# assert_grep FILE PATTERN (fixed string)
+assert_grep() {
+	grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "'$2' not in $(basename "$1")"; }
+}
+assert_no_grep() {
+	! grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "'$2' unexpectedly in $(basename "$1")"; }
+}

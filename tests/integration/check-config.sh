@@ -1,0 +1,57 @@
+#!/bin/bash
+# Configuration errors reach the user with file, line and exit code 78 (77
+# for a password file others can read), before any connection is made.
+. "$TESTS_SRCDIR/lib.sh"
+cfg=$T/c.conf
+conf() { printf "$@" > "$cfg"; chmod 600 "$cfg"; }
+
+conf 'jid = alice@example.org\npassword = x\ntls = off\n'
+run_xfer 78 check -c "$cfg"
+[ "$(cat "$T/err")" = "xfer: $cfg:3: tls = off is refused for host 'example.org': plaintext is allowed on loopback only (use tls = required)" ] ||
+	fail "tls=off: unexpected message: $(cat "$T/err")"
+
+conf 'jid = alice@localhost\npassword = x\nhost = 192.0.2.1\ntls = off\n'
+run_xfer 78 check -c "$cfg"
+assert_grep "$T/err" "$cfg:4: tls = off is refused for host '192.0.2.1'"
+
+conf 'jid = alice@localhost\npassword = x\n'
+chmod 644 "$cfg"
+run_xfer 77 check -c "$cfg"
+[ "$(cat "$T/err")" = "xfer: $cfg contains a password and can be read or written by group or others (mode 0644); run: chmod 600 $cfg" ] ||
+	fail "mode: unexpected message: $(cat "$T/err")"
+chmod 640 "$cfg"
+run_xfer 77 check -c "$cfg"
+assert_grep "$T/err" "(mode 0640); run: chmod 600"
+
+conf 'jid = alice@localhost\npassword = x\nspeed = fast\n'
+run_xfer 78 check -c "$cfg"
+[ "$(cat "$T/err")" = "xfer: $cfg:3: unknown key 'speed'" ] || fail "unknown key: $(cat "$T/err")"
+
+conf '# no jid\npassword = x\n'
+run_xfer 78 check -c "$cfg"
+assert_grep "$T/err" "$cfg:0: account 'default' has no jid"
+
+conf 'jid = alice@localhost\npassword = x\nport = 99999\n'
+run_xfer 78 check -c "$cfg"
+assert_grep "$T/err" "$cfg:3: port must be a number from 1 to 65535, not '99999'"
+
+conf '[account a]\njid = alice@localhost\npassword = x\n'
+run_xfer 78 check -c "$cfg"
+assert_grep "$T/err" "has no default account; choose one with -a NAME (accounts: a)"
+run_xfer 78 check -c "$cfg" -a b
+assert_grep "$T/err" "has no account 'b' (accounts: a)"
+
+run_xfer 78 check -c "$T/missing.conf"
+assert_grep "$T/err" "cannot open config file $T/missing.conf: No such file or directory"
+
+# The default path: $XDG_CONFIG_HOME/xfer/config, then ~/.config/xfer/config.
+mkdir -p "$T/xdg/xfer"
+rc=0
+env -u XFER_CONFIG XDG_CONFIG_HOME="$T/xdg" HOME="$T" "$XFER" check >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" -eq 78 ] || fail "default path: exit $rc"
+assert_grep "$T/err" "cannot open config file $T/xdg/xfer/config"
+rc=0
+env -u XFER_CONFIG -u XDG_CONFIG_HOME HOME="$T" "$XFER" check >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" -eq 78 ] || fail "HOME path: exit $rc"
+assert_grep "$T/err" "cannot open config file $T/.config/xfer/config"
+exit 0

@@ -1,0 +1,41 @@
+#!/bin/bash
+# The command line: help, version, verbs that are not built yet, usage errors
+# (exit 64, on stderr, nothing on stdout).
+. "$TESTS_SRCDIR/lib.sh"
+
+run_xfer 0 --help
+assert_grep "$T/out" "Usage: xfer [OPTION...] COMMAND [ARG...]"
+assert_grep "$T/out" "  check    log in and report what the server offers for file transfer"
+assert_grep "$T/out" "  send     send files to JID (not built yet)"
+assert_grep "$T/out" "--config=FILE"
+[ ! -s "$T/err" ] || fail "--help wrote to stderr"
+
+run_xfer 0 check --help
+assert_grep "$T/out" "xfer check: log in and report what the server offers for file transfer."
+assert_grep "$T/out" "--timeout=SEC"
+assert_grep "$T/out" "--account=NAME"
+run_xfer 0 check -h
+assert_grep "$T/out" "--timeout=SEC"
+
+run_xfer 0 --version
+grep -qE '^xfer [0-9]+\.[0-9]+\.[0-9]+$' "$T/out" || fail "--version: $(cat "$T/out")"
+
+usage() {
+	local msg=$1
+	shift
+	run_xfer 64 "$@"
+	[ "$(cat "$T/err")" = "xfer: $msg" ] || fail "xfer $*: unexpected message: $(cat "$T/err")"
+	[ ! -s "$T/out" ] || fail "xfer $*: wrote to stdout"
+}
+usage "no command given; run 'xfer --help' for the list"
+usage "unknown command 'frob'; run 'xfer --help' for the list" frob
+for v in send recv daemon; do
+	usage "'$v' is not built yet in xfer $(sed 's/xfer //' <<<"$("$XFER" --version)"); only 'check' is available (see xfer(1))" $v x
+done
+usage "--frob: unknown option (see 'xfer check --help')" check --frob
+usage "--bogus: unknown option (see 'xfer --help')" --bogus check
+usage "--timeout: missing argument (see 'xfer check --help')" check --timeout
+usage "check takes no arguments, not 'extra'" check extra
+usage "--timeout must be from 1 to 86400 seconds" check --timeout 0
+usage "-q and -v contradict each other; give one" -q check -v
+exit 0

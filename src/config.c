@@ -255,7 +255,7 @@ static enum xerr_code config_assignment(struct config *cfg, char *line, int line
 	if (i == NKEYS)
 		return xerr_set(err, XE_CONFIG, "%s:%d: unknown key '%s'", cfg->path, lineno, key);
 	if (*cur == NULL) {
-		*cur = config_add_account(cfg, "default", 0, err);
+		*cur = config_add_account(cfg, "default", lineno, err);
 		if (*cur == NULL)
 			return err->code;
 	}

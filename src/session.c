@@ -231,8 +231,8 @@ static enum xerr_code session_resolve_error(const struct account *acct, struct s
 	if (rc == 0)
 		return XE_OK;
 	return xerr_set(err, rc == EAI_AGAIN ? XE_TEMPFAIL : XE_UNAVAILABLE,
-			"cannot resolve host '%s': %s (check 'host' in the config)",
-			acct->host, gai_strerror(rc));
+			"cannot connect to %s: cannot resolve the host name: %s "
+			"(check 'host' in the config)", s->peer, gai_strerror(rc));
 }
 
 /* One error for whatever ended the login. */

@@ -143,7 +143,7 @@ write_config() {
 		echo "host = 127.0.0.1"
 		echo "port = $C2S_PORT"
 		echo "cafile = $PROSODY_DIR/server.pem"
-		printf '%s\n' "$@"
+		[ "$#" -eq 0 ] || printf '%s\n' "$@"
 	} > "$f"
 	chmod 600 "$f"
 	echo "$f"

@@ -29,7 +29,7 @@ run_xfer 78 check -c "$cfg"
 
 conf '# no jid\npassword = x\n'
 run_xfer 78 check -c "$cfg"
-assert_grep "$T/err" "$cfg:0: account 'default' has no jid"
+assert_grep "$T/err" "$cfg:2: account 'default' has no jid"
 
 conf 'jid = alice@localhost\npassword = x\nport = 99999\n'
 run_xfer 78 check -c "$cfg"

@@ -36,7 +36,7 @@ static const struct parse_case parse_cases[] = {
 	  "t.conf:3: unknown key 'colour'" },
 	{ "no equals sign", "jid a@b.c\n", XE_CONFIG, "t.conf:1: expected 'key = value'" },
 	{ "empty value", "jid =\n", XE_CONFIG, "t.conf:1: empty value for 'jid'" },
-	{ "missing jid", "password = x\n", XE_CONFIG, "t.conf:0: account 'default' has no jid" },
+	{ "missing jid", "password = x\n", XE_CONFIG, "t.conf:1: account 'default' has no jid" },
 	{ "missing jid in section", "[account w]\npassword = x\n", XE_CONFIG,
 	  "t.conf:1: account 'w' has no jid" },
 	{ "jid without user", "jid = example.org\npassword = x\n", XE_CONFIG,

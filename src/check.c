@@ -9,6 +9,17 @@
 
 #define ROW "%-19s %s"
 
+/* Server-supplied text, made safe for the terminal (see log_printable);
+ * a few calls may be used in one printf. */
+static const char *pr(const char *s)
+{
+	static char bufs[4][3 * 1024 + 8];
+	static unsigned next;
+	char *b = bufs[next++ % 4];
+
+	return log_printable(s != NULL ? s : "", b, sizeof(bufs[0]));
+}
+
 static void check_encryption(struct session *s, const struct account *acct, long timeout_ms)
 {
 	char version[32], cipher[96], why[160];
@@ -38,23 +49,23 @@ static void check_services(const struct disco_result *d)
 		const struct disco_service *v = &d->v[i];
 
 		if (v->error != NULL)
-			printf(ROW " (%s)\n", "unanswered disco:", v->jid, v->error);
+			printf(ROW " (%s)\n", "unanswered disco:", pr(v->jid), pr(v->error));
 		if (v->proxy) {
 			proxies++;
 			if (v->sh_host != NULL)
-				printf(ROW ": %s port %u\n", "SOCKS5 proxy:", v->jid, v->sh_host,
+				printf(ROW ": %s port %u\n", "SOCKS5 proxy:", pr(v->jid), pr(v->sh_host),
 				       v->sh_port);
 			else
-				printf(ROW ": no streamhost (%s)\n", "SOCKS5 proxy:", v->jid,
-				       v->sh_error != NULL ? v->sh_error : "unknown");
+				printf(ROW ": no streamhost (%s)\n", "SOCKS5 proxy:", pr(v->jid),
+				       v->sh_error != NULL ? pr(v->sh_error) : "unknown");
 		}
 		if (v->upload) {
 			uploads++;
 			if (v->upload_max >= 0)
-				printf(ROW " (max file size %lld bytes)\n", "HTTP upload:", v->jid,
+				printf(ROW " (max file size %lld bytes)\n", "HTTP upload:", pr(v->jid),
 				       v->upload_max);
 			else
-				printf(ROW " (no size limit announced)\n", "HTTP upload:", v->jid);
+				printf(ROW " (no size limit announced)\n", "HTTP upload:", pr(v->jid));
 		}
 	}
 	if (proxies == 0)
@@ -80,7 +91,7 @@ enum xerr_code check_run(struct account *acct, int timeout_s, struct xerr *err)
 	if (acct->tls == TLS_TRUST)
 		log_warn("the server certificate is not verified (tls = trust)");
 	printf(ROW "\n", "account:", acct->name);
-	printf(ROW "\n", "jid:", session_jid(s));
+	printf(ROW "\n", "jid:", pr(session_jid(s)));
 	printf(ROW "\n", "server:", session_peer(s));
 	left = (long)(deadline - session_now_ms());
 	check_encryption(s, acct, left > 1000 ? left : 1000);

@@ -1,6 +1,7 @@
 /* log.c — see log.h */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "log.h"
 
@@ -31,13 +32,46 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		[LOG_ERROR] = "", [LOG_WARN] = "warning: ",
 		[LOG_INFO] = "", [LOG_DEBUG] = "debug: ", [LOG_TRACE] = "trace: ",
 	};
-	va_list ap;
+	va_list ap, ap2;
+	char *text = NULL;
+	int n;
 
 	if (!log_enabled(level))
 		return;
-	fprintf(stderr, "%s: %s", log_prog, prefix[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n >= 0 && (text = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(text, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (text == NULL) {
+		fprintf(stderr, "%s: %s(message lost: out of memory)\n", log_prog, prefix[level]);
+		return;
+	}
+	/* Messages quote servers and peers: never let them drive the terminal. */
+	log_printable(text, text, (size_t)n + 1);
+	fprintf(stderr, "%s: %s%s\n", log_prog, prefix[level], text);
+	free(text);
+}
+
+const char *log_printable(const char *s, char *buf, size_t len)
+{
+	size_t i = 0;
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (len == 0)
+		return buf;
+	for (; *p != '\0' && i + 1 < len; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			buf[i++] = '?';
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			buf[i++] = '?'; /* U+0080..U+009F, e.g. CSI */
+			p++;
+		} else {
+			buf[i++] = (char)*p;
+		}
+	}
+	buf[i] = '\0';
+	return buf;
 }

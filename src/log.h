@@ -7,6 +7,8 @@
 #ifndef XFER_LOG_H
 #define XFER_LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 
 /* verbosity: -1 for -q, 0 by default, +1 per -v. */
@@ -15,6 +17,11 @@ int log_enabled(enum log_level level);
 
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Copies s into buf (of len bytes) with control characters (C0, DEL, and
+ * the C1 range as UTF-8) replaced by '?', so that text from a server or
+ * peer cannot move the cursor or rewrite the terminal. Returns buf. */
+const char *log_printable(const char *s, char *buf, size_t len);
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)

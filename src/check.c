@@ -1,5 +1,7 @@
 /* check.c — see check.h */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "check.h"
 #include "disco.h"
@@ -94,15 +96,15 @@ enum xerr_code check_run(struct account *acct, int timeout_s, struct xerr *err)
 	printf(ROW "\n", "jid:", pr(session_jid(s)));
 	printf(ROW "\n", "server:", session_peer(s));
 	left = (long)(deadline - session_now_ms());
-	check_encryption(s, acct, left > 1000 ? left : 1000);
-	left = (long)(deadline - session_now_ms());
-	rc = disco_server(s, left > 1000 ? left : 1000, &d, err);
+	check_encryption(s, acct, left > 0 ? left : 0);
+	rc = disco_server(s, deadline, &d, err);
 	/* The server's <enabled/> comes after login; discovery ran the loop. */
 	printf(ROW "\n", "stream management:", session_sm(s) == 2 ? "enabled"
 	       : session_sm(s) == 1 ? "offered, not enabled" : "not offered");
 	if (rc == XE_OK)
 		check_services(&d);
-	fflush(stdout);
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == XE_OK)
+		rc = xerr_set(err, XE_IO, "cannot write the report: %s", strerror(errno));
 	disco_result_free(&d);
 	session_free(s);
 	return rc;

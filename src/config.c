@@ -3,6 +3,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +19,22 @@
 
 #include "config.h"
 #include "jid.h"
+#include "si.h"
 
 #define CONFIG_LINE_MAX 4096
+#define PASSWORD_CMD_SECONDS 120
 
-enum config_type { CT_STRING, CT_PORT, CT_TLS };
+extern char **environ;
+
+static long long config_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum config_type { CT_STRING, CT_PORT, CT_TLS, CT_METHODS, CT_JIDS, CT_BLOCK, CT_WINDOW, CT_SIZE };
 
 struct config_key {
 	const char *name;
@@ -35,6 +51,12 @@ static const struct config_key config_keys[] = {
 	{ "port",         CT_PORT,   offsetof(struct account, port) },
 	{ "tls",          CT_TLS,    offsetof(struct account, tls) },
 	{ "cafile",       CT_STRING, offsetof(struct account, cafile) },
+	{ "drop_dir",     CT_STRING, offsetof(struct account, drop_dir) },
+	{ "accept_from",  CT_JIDS,   offsetof(struct account, accept_from) },
+	{ "methods",      CT_METHODS, offsetof(struct account, methods) },
+	{ "ibb_block_size", CT_BLOCK, offsetof(struct account, ibb_block_size) },
+	{ "ibb_window",   CT_WINDOW, offsetof(struct account, ibb_window) },
+	{ "max_size",     CT_SIZE,   offsetof(struct account, max_size) },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -56,6 +78,8 @@ static void account_free(struct account *a)
 	free(a->resource);
 	free(a->host);
 	free(a->cafile);
+	free(a->drop_dir);
+	free(a->accept_from);
 }
 
 void config_free(struct config *cfg)
@@ -109,6 +133,73 @@ int host_is_loopback(const char *host)
 	return 0;
 }
 
+int config_parse_size(const char *s, long long *out)
+{
+	char *end;
+	long long v, mult = 1;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': mult = 1LL << 10; end++; break;
+	case 'm': case 'M': mult = 1LL << 20; end++; break;
+	case 'g': case 'G': mult = 1LL << 30; end++; break;
+	case 't': case 'T': mult = 1LL << 40; end++; break;
+	default: return -1;
+	}
+	if (*end != '\0' || v > (1LL << 62) / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+int config_parse_methods(const char *list, int *out, int max, char *bad)
+{
+	char copy[256], *w, *save = NULL;
+	int n = 0, m, i;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (w = strtok_r(copy, " ,\t", &save); w != NULL; w = strtok_r(NULL, " ,\t", &save)) {
+		m = method_from_name(w);
+		if (m == 0) {
+			snprintf(bad, 64, "%s", w);
+			return -1;
+		}
+		for (i = 0; i < n && out[i] != m; i++)
+			;
+		if (i == n && n < max - 1)
+			out[n++] = m;
+	}
+	if (n == 0) {
+		snprintf(bad, 64, "%s", list);
+		return -1;
+	}
+	out[n] = 0;
+	return 0;
+}
+
+int config_jid_allowed(const char *list, const char *jid)
+{
+	char *copy, *w, *save = NULL;
+	struct jid want, got;
+	int ok = 0;
+
+	if (list == NULL || jid_parse(jid, &got, NULL) < 0 || (copy = strdup(list)) == NULL)
+		return 0;
+	for (w = strtok_r(copy, " ,\t", &save); w != NULL && !ok; w = strtok_r(NULL, " ,\t", &save)) {
+		if (jid_parse(w, &want, NULL) < 0 || !jid_same_bare(&want, &got))
+			continue;
+		ok = want.resource[0] == '\0' || strcmp(want.resource, got.resource) == 0;
+	}
+	free(copy);
+	return ok;
+}
+
 static char *trim(char *s)
 {
 	char *end;
@@ -150,6 +241,7 @@ static struct account *config_add_account(struct config *cfg, const char *name, 
 		return NULL;
 	}
 	a->line = line;
+	a->max_size = -1;
 	cfg->naccounts++;
 	return a;
 }
@@ -213,6 +305,54 @@ static enum xerr_code config_value(struct config *cfg, struct account *a,
 			return xerr_set(err, XE_CONFIG, "%s:%d: port must be a number "
 					"from 1 to 65535, not '%s'", cfg->path, lineno, value);
 		*(unsigned short *)field = (unsigned short)v;
+		break;
+	}
+	case CT_METHODS: {
+		char bad[64];
+		if (config_parse_methods(value, (int *)field, 4, bad) < 0)
+			return xerr_set(err, XE_CONFIG, "%s:%d: unknown method '%s' in methods "
+					"(known: ibb)", cfg->path, lineno, bad);
+		break;
+	}
+	case CT_JIDS: {
+		char *copy = strdup(value), *w, *save = NULL;
+		struct jid j;
+		const char *why;
+		if (copy == NULL)
+			return xerr_set(err, XE_SOFTWARE, "out of memory");
+		for (w = strtok_r(copy, " ,\t", &save); w != NULL; w = strtok_r(NULL, " ,\t", &save)) {
+			if (jid_parse(w, &j, &why) < 0) {
+				xerr_set(err, XE_CONFIG, "%s:%d: '%s' in accept_from is not a JID "
+					 "(%s)", cfg->path, lineno, w, why);
+				free(copy);
+				return err->code;
+			}
+		}
+		free(copy);
+		if ((*(char **)field = strdup(value)) == NULL)
+			return xerr_set(err, XE_SOFTWARE, "out of memory");
+		break;
+	}
+	case CT_BLOCK:
+	case CT_WINDOW: {
+		long lo = k->type == CT_BLOCK ? 512 : 1, hi = k->type == CT_BLOCK ? 65535 : 256;
+		char *end;
+		long v;
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || v < lo || v > hi)
+			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be a number from %ld to "
+					"%ld, not '%s'", cfg->path, lineno, k->name, lo, hi, value);
+		*(int *)field = (int)v;
+		break;
+	}
+	case CT_SIZE: {
+		long long v;
+		if (config_parse_size(value, &v) < 0)
+			return xerr_set(err, XE_CONFIG, "%s:%d: max_size must be a number of "
+					"bytes with an optional K, M, G or T suffix, not '%s'",
+					cfg->path, lineno, value);
+		*(long long *)field = v;
 		break;
 	}
 	case CT_TLS:
@@ -290,14 +430,19 @@ static enum xerr_code config_validate(struct config *cfg, struct account *a, str
 	if (a->password == NULL && a->password_cmd == NULL)
 		return xerr_set(err, XE_CONFIG, "%s:%d: account '%s' has neither password nor "
 				"password_cmd", cfg->path, a->line, a->name);
+	if (a->resource != NULL && strlen(a->resource) > JID_PART_MAX)
+		return xerr_set(err, XE_CONFIG, "%s:%d: account '%s': resource longer than "
+				"%d bytes", cfg->path, a->line, a->name, JID_PART_MAX);
 	if (a->resource != NULL && strpbrk(a->resource, "/\t\r\n") != NULL)
 		return xerr_set(err, XE_CONFIG, "%s:%d: account '%s': resource must not "
 				"contain '/' or control characters", cfg->path, a->line, a->name);
+	/* Without 'host', the domain's SRV records decide where we connect,
+	 * so only an explicit loopback host makes plaintext safe. */
 	host = a->host != NULL ? a->host : j.domain;
-	if (a->tls == TLS_OFF && !host_is_loopback(host))
+	if (a->tls == TLS_OFF && (a->host == NULL || !host_is_loopback(host)))
 		return xerr_set(err, XE_CONFIG, "%s:%d: tls = off is refused for host '%s': "
-				"plaintext is allowed on loopback only (use tls = required)",
-				cfg->path, a->tls_line, host);
+				"plaintext is allowed only with 'host' set to a loopback "
+				"address (use tls = required)", cfg->path, a->tls_line, host);
 	return XE_OK;
 }
 
@@ -313,13 +458,21 @@ enum xerr_code config_parse(FILE *f, const char *path, struct config *cfg, struc
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->path = strdup(path);
-	if (cfg->path == NULL)
+	/* Sized so that getline() does not reallocate (and leave copies of
+	 * a password behind) for any line we accept. */
+	cap = CONFIG_LINE_MAX + 2;
+	buf = malloc(cap);
+	if (cfg->path == NULL || buf == NULL) {
+		free(buf);
+		free(cfg->path);
+		cfg->path = NULL;
 		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	}
 	while ((len = getline(&buf, &cap, f)) >= 0) {
 		char *line;
 
 		lineno++;
-		if (len > CONFIG_LINE_MAX) {
+		if (len - (len > 0 && buf[len - 1] == '\n') > CONFIG_LINE_MAX) {
 			rc = xerr_set(err, XE_CONFIG, "%s:%d: line longer than %d bytes",
 				      path, lineno, CONFIG_LINE_MAX);
 			goto out;
@@ -364,21 +517,25 @@ enum xerr_code config_check_mode(const struct config *cfg, const struct stat *st
 {
 	if (!S_ISREG(st->st_mode))
 		return xerr_set(err, XE_CONFIG, "%s is not a regular file", cfg->path);
-	if (!cfg->has_password)
-		return XE_OK;
-	if (st->st_mode & (S_IRWXG | S_IRWXO))
-		return xerr_set(err, XE_NOPERM, "%s contains a password and can be read or "
-				"written by group or others (mode %04o); run: chmod 600 %s",
-				cfg->path, (unsigned)(st->st_mode & 07777), cfg->path);
+	/* Whoever can change the file can run commands as us (password_cmd)
+	 * or send our password elsewhere (host): always refused. */
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return xerr_set(err, XE_NOPERM, "%s can be written by group or others "
+				"(mode %04o); run: chmod go-w %s", cfg->path,
+				(unsigned)(st->st_mode & 07777), cfg->path);
 	if (st->st_uid != euid)
-		return xerr_set(err, XE_NOPERM, "%s contains a password and belongs to uid %u, "
-				"not to you (uid %u)", cfg->path, (unsigned)st->st_uid,
-				(unsigned)euid);
+		return xerr_set(err, XE_NOPERM, "%s belongs to uid %u, not to you (uid %u)",
+				cfg->path, (unsigned)st->st_uid, (unsigned)euid);
+	if (cfg->has_password && (st->st_mode & (S_IRWXG | S_IRWXO)))
+		return xerr_set(err, XE_NOPERM, "%s contains a password and can be read by "
+				"group or others (mode %04o); run: chmod 600 %s",
+				cfg->path, (unsigned)(st->st_mode & 07777), cfg->path);
 	return XE_OK;
 }
 
 enum xerr_code config_load(const char *path, struct config *cfg, struct xerr *err)
 {
+	char iobuf[8192];
 	struct stat st;
 	FILE *f = NULL;
 	int fd;
@@ -404,8 +561,10 @@ enum xerr_code config_load(const char *path, struct config *cfg, struct xerr *er
 		close(fd);
 		return xerr_set(err, XE_SOFTWARE, "fdopen: %s", strerror(errno));
 	}
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf)); /* ours, so it can be wiped */
 	rc = config_parse(f, path, cfg, err);
 	fclose(f);
+	OPENSSL_cleanse(iobuf, sizeof(iobuf));
 	if (rc == XE_OK) {
 		rc = config_check_mode(cfg, &st, geteuid(), err);
 		if (rc != XE_OK)
@@ -438,44 +597,113 @@ struct account *config_account(struct config *cfg, const char *name, struct xerr
 	return NULL;
 }
 
+/* Reads the first line of fd into buf (len bytes) by deadline. Returns its
+ * length without the newline, -2 if it does not fit, -1 on timeout. */
+static long read_first_line(int fd, char *buf, size_t len, long long deadline)
+{
+	size_t n = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long long left = deadline - config_now_ms();
+		char *nl;
+		ssize_t r;
+		int rc;
+
+		if (left <= 0)
+			return -1;
+		rc = poll(&p, 1, (int)(left > 1000 ? 1000 : left));
+		if (rc < 0 && errno != EINTR)
+			return -1;
+		if (rc <= 0)
+			continue;
+		if (n + 1 >= len)
+			return -2;
+		r = read(fd, buf + n, len - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		buf[n] = '\0';
+		if ((nl = memchr(buf, '\n', n)) != NULL) {
+			n = (size_t)(nl - buf);
+			break;
+		}
+	}
+	if (n >= len - 1)
+		return -2;
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	return (long)n;
+}
+
 enum xerr_code account_resolve_password(struct account *acct, struct xerr *err)
 {
 	char buf[1024];
-	FILE *p;
-	size_t len;
-	int status, c;
-	int got = 0;
+	char *argv[] = { "sh", "-c", acct->password_cmd, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t defaults;
+	int pfd[2], status = 0, i;
+	pid_t pid, w = 0;
+	long n;
+	enum xerr_code rc = XE_OK;
 
 	if (acct->password != NULL)
 		return XE_OK;
-	fflush(NULL);
-	p = popen(acct->password_cmd, "r");
-	if (p == NULL)
+	if (pipe(pfd) < 0)
+		return xerr_set(err, XE_SOFTWARE, "pipe: %s", strerror(errno));
+	fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclose(&fa, pfd[1]);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGPIPE); /* we ignore it; the command should not */
+	posix_spawnattr_setsigdefault(&attr, &defaults);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	i = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(pfd[1]);
+	if (i != 0) {
+		close(pfd[0]);
 		return xerr_set(err, XE_CONFIG, "cannot run password_cmd of account '%s': %s",
-				acct->name, strerror(errno));
-	if (fgets(buf, sizeof(buf), p) != NULL)
-		got = 1;
-	while ((c = getc(p)) != EOF)
-		; /* drain, so the command is not killed by SIGPIPE */
-	status = pclose(p);
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		OPENSSL_cleanse(buf, sizeof(buf));
-		if (status != -1 && WIFEXITED(status))
-			return xerr_set(err, XE_CONFIG, "password_cmd of account '%s' failed "
-					"(exit status %d)", acct->name, WEXITSTATUS(status));
-		return xerr_set(err, XE_CONFIG, "password_cmd of account '%s' did not exit "
-				"normally", acct->name);
+				acct->name, strerror(i));
 	}
-	len = got ? strcspn(buf, "\r\n") : 0;
-	buf[len] = '\0';
-	if (len == 0) {
-		OPENSSL_cleanse(buf, sizeof(buf));
-		return xerr_set(err, XE_CONFIG, "password_cmd of account '%s' printed no "
-				"password", acct->name);
+	n = read_first_line(pfd[0], buf, sizeof(buf),
+			    config_now_ms() + PASSWORD_CMD_SECONDS * 1000LL);
+	close(pfd[0]); /* a command that goes on writing gets SIGPIPE */
+	/* Reap it within a few seconds; one that lingers is killed. */
+	for (i = 0; i < 50 && (w = waitpid(pid, &status, WNOHANG)) == 0; i++)
+		usleep(100000);
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		status = 0; /* we ended it, after it had answered (or timed out) */
 	}
-	acct->password = strdup(buf);
+	if (n == -1)
+		rc = xerr_set(err, XE_CONFIG, "password_cmd of account '%s' printed no line "
+			      "within %d s", acct->name, PASSWORD_CMD_SECONDS);
+	else if (n == -2)
+		rc = xerr_set(err, XE_CONFIG, "password_cmd of account '%s' printed a line "
+			      "longer than %zu bytes", acct->name, sizeof(buf) - 2);
+	/* A command that kept writing after its first line was stopped by our
+	 * closing the pipe: SIGPIPE, which the shell reports as 128 + 13. */
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+		 WEXITSTATUS(status) != 128 + SIGPIPE)
+		rc = xerr_set(err, XE_CONFIG, "password_cmd of account '%s' failed "
+			      "(exit status %d)", acct->name, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGPIPE)
+		rc = xerr_set(err, XE_CONFIG, "password_cmd of account '%s' did not exit "
+			      "normally (signal %d)", acct->name, WTERMSIG(status));
+	else if (n == 0)
+		rc = xerr_set(err, XE_CONFIG, "password_cmd of account '%s' printed no "
+			      "password", acct->name);
+	else if ((acct->password = strdup(buf)) == NULL)
+		rc = xerr_set(err, XE_SOFTWARE, "out of memory");
 	OPENSSL_cleanse(buf, sizeof(buf));
-	if (acct->password == NULL)
-		return xerr_set(err, XE_SOFTWARE, "out of memory");
-	return XE_OK;
+	return rc;
 }

@@ -34,6 +34,12 @@ struct account {
 	unsigned short port;	/* 0: default */
 	enum tls_mode tls;
 	char *cafile;
+	char *drop_dir;		/* NULL: the current directory */
+	char *accept_from;	/* JIDs separated by spaces or commas */
+	int methods[4];		/* transfer methods in order; 0-terminated */
+	int ibb_block_size;	/* 0: default */
+	int ibb_window;		/* 0: default */
+	long long max_size;	/* -1: unlimited */
 	unsigned long seen;	/* bit per key, to refuse duplicates */
 	int tls_line;
 };
@@ -69,6 +75,18 @@ struct account *config_account(struct config *cfg, const char *name, struct xerr
 /* Makes acct->password available: runs password_cmd through /bin/sh if set
  * and keeps the first line of its output. */
 enum xerr_code account_resolve_password(struct account *acct, struct xerr *err);
+
+/* Parses a list of method names ("ibb", separated by spaces or commas) into
+ * out (0-terminated, at most max-1 entries). Returns 0, or -1 with the
+ * offending word in bad (64 bytes). */
+int config_parse_methods(const char *list, int *out, int max, char *bad);
+
+/* "100", "10K", "5M", "2G", "1T" (powers of 1024) -> bytes; 0 or -1. */
+int config_parse_size(const char *s, long long *out);
+
+/* 1 if jid (a full or bare JID) is allowed by list (JIDs separated by
+ * spaces or commas; a bare JID allows every resource). */
+int config_jid_allowed(const char *list, const char *jid);
 
 /* 1 if host is a loopback name or address (localhost, 127/8, ::1). */
 int host_is_loopback(const char *host);

@@ -215,7 +215,14 @@ static void disco_round(struct session *s, struct disco_result *res, int streamh
 		session_run(s, 100);
 }
 
-enum xerr_code disco_server(struct session *s, long timeout_ms, struct disco_result *out,
+static long disco_left(long long deadline)
+{
+	long long left = deadline - session_now_ms();
+
+	return left > 0 ? (long)left : 0;
+}
+
+enum xerr_code disco_server(struct session *s, long long deadline, struct disco_result *out,
 			    struct xerr *err)
 {
 	xmpp_stanza_t *reply, *q, *c;
@@ -223,7 +230,7 @@ enum xerr_code disco_server(struct session *s, long timeout_ms, struct disco_res
 
 	memset(out, 0, sizeof(*out));
 	reply = session_iq_wait(s, disco_query(s, session_domain(s), NS_DISCO_ITEMS),
-				timeout_ms, err);
+				disco_left(deadline), err);
 	if (reply == NULL)
 		return err->code;
 	q = is_result(reply) ? xmpp_stanza_get_child_by_name_and_ns(reply, "query",
@@ -234,9 +241,7 @@ enum xerr_code disco_server(struct session *s, long timeout_ms, struct disco_res
 		xmpp_stanza_release(reply);
 		return rc;
 	}
-	cap = 1;
-	for (c = xmpp_stanza_get_children(q); c != NULL; c = xmpp_stanza_get_next(c))
-		cap++;
+	cap = 1 + DISCO_MAX_ITEMS;
 	out->v = calloc(cap, sizeof(*out->v));
 	if (out->v == NULL) {
 		xmpp_stanza_release(reply);
@@ -245,9 +250,15 @@ enum xerr_code disco_server(struct session *s, long timeout_ms, struct disco_res
 	out->v[out->n++].jid = strdup(session_domain(s));
 	for (c = xmpp_stanza_get_children(q); c != NULL; c = xmpp_stanza_get_next(c)) {
 		const char *jid = xmpp_stanza_get_attribute(c, "jid");
-		if (xmpp_stanza_is_tag(c) && strcmp(xmpp_stanza_get_name(c), "item") == 0 &&
-		    jid != NULL && xmpp_stanza_get_attribute(c, "node") == NULL)
-			out->v[out->n++].jid = strdup(jid);
+		if (!xmpp_stanza_is_tag(c) || strcmp(xmpp_stanza_get_name(c), "item") != 0 ||
+		    jid == NULL || xmpp_stanza_get_attribute(c, "node") != NULL)
+			continue;
+		if (out->n == cap) {
+			log_info("%s lists more than %d services; the rest are not queried",
+				 session_domain(s), DISCO_MAX_ITEMS);
+			break;
+		}
+		out->v[out->n++].jid = strdup(jid);
 	}
 	xmpp_stanza_release(reply);
 	for (cap = 0; cap < out->n; cap++) {
@@ -256,7 +267,8 @@ enum xerr_code disco_server(struct session *s, long timeout_ms, struct disco_res
 			return xerr_set(err, XE_SOFTWARE, "out of memory");
 		}
 	}
-	disco_round(s, out, 0, timeout_ms);
-	disco_round(s, out, 1, timeout_ms);
+	disco_round(s, out, 0, disco_left(deadline));
+	if (disco_left(deadline) > 0)
+		disco_round(s, out, 1, disco_left(deadline));
 	return XE_OK;
 }

@@ -34,9 +34,12 @@ struct disco_result {
 	size_t n;
 };
 
+#define DISCO_MAX_ITEMS 64
+
 /* Fills out; returns XE_OK, or an error when not even the items query was
- * answered. timeout_ms bounds each round of queries. */
-enum xerr_code disco_server(struct session *s, long timeout_ms, struct disco_result *out,
+ * answered. Everything ends by deadline (session_now_ms() time); a server
+ * that lists more than DISCO_MAX_ITEMS items has the rest ignored. */
+enum xerr_code disco_server(struct session *s, long long deadline, struct disco_result *out,
 			    struct xerr *err);
 void disco_result_free(struct disco_result *r);
 

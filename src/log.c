@@ -7,6 +7,7 @@
 
 static const char *log_prog = "xfer";
 static int log_verbosity;
+static int log_status_open;
 
 void log_init(const char *progname, int verbosity)
 {
@@ -51,6 +52,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	}
 	/* Messages quote servers and peers: never let them drive the terminal. */
 	log_printable(text, text, (size_t)n + 1);
+	log_status_end();
 	fprintf(stderr, "%s: %s%s\n", log_prog, prefix[level], text);
 	free(text);
 }
@@ -74,4 +76,20 @@ const char *log_printable(const char *s, char *buf, size_t len)
 	}
 	buf[i] = '\0';
 	return buf;
+}
+
+void log_status(const char *line)
+{
+	/* \r, the line, then erase whatever a longer previous line left. */
+	fprintf(stderr, "\r%s\033[K", line);
+	fflush(stderr);
+	log_status_open = 1;
+}
+
+void log_status_end(void)
+{
+	if (log_status_open) {
+		fputc('\n', stderr);
+		log_status_open = 0;
+	}
 }

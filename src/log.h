@@ -23,6 +23,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
  * peer cannot move the cursor or rewrite the terminal. Returns buf. */
 const char *log_printable(const char *s, char *buf, size_t len);
 
+/* The progress line: log_status() draws line in place of the previous one
+ * (stderr only); log_status_end() ends it with a newline. Any message that
+ * comes while a status line is open first ends that line. */
+void log_status(const char *line);
+void log_status_end(void);
+
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)

@@ -38,6 +38,49 @@ static struct poptOption check_only[] = {
 	POPT_TABLEEND
 };
 
+static struct poptOption send_only[] = {
+	{ "method", 'm', POPT_ARG_STRING, &opts_v.method, 0,
+	  "use these transfer methods, in this order (default: all, or 'methods' "
+	  "in the config); known: ibb", "LIST" },
+	{ "desc", 0, POPT_ARG_STRING, &opts_v.desc, 0,
+	  "a description sent with each file", "TEXT" },
+	{ "timeout", 0, POPT_ARG_INT, &opts_v.timeout, 0,
+	  "give up when login, finding the peer, or the peer's answer to an offer "
+	  "takes longer than SEC seconds (default 30)", "SEC" },
+	{ "idle-timeout", 0, POPT_ARG_INT, &opts_v.idle_timeout, 0,
+	  "fail a transfer that makes no progress for SEC seconds (default 60)", "SEC" },
+	POPT_TABLEEND
+};
+
+static struct poptOption send_table[] = {
+	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, send_only, 0, "Options for send:", NULL },
+	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, common_table, 0, "Common options:", NULL },
+	POPT_TABLEEND
+};
+
+static struct poptOption recv_only[] = {
+	{ "dir", 'd', POPT_ARG_STRING, &opts_v.dir, 0,
+	  "save files in DIR (default: 'drop_dir' in the config, else the current "
+	  "directory)", "DIR" },
+	{ "from", 'f', POPT_ARG_ARGV, &opts_v.from, 0,
+	  "accept offers from JID (repeatable; a bare JID allows any resource; "
+	  "added to 'accept_from' in the config)", "JID" },
+	{ "count", 'n', POPT_ARG_INT, &opts_v.count, 0,
+	  "exit after N offers were handled (default 1)", "N" },
+	{ "timeout", 0, POPT_ARG_INT, &opts_v.timeout, 0,
+	  "give up when the offers have not arrived within SEC seconds "
+	  "(default: wait as long as it takes)", "SEC" },
+	{ "idle-timeout", 0, POPT_ARG_INT, &opts_v.idle_timeout, 0,
+	  "fail a transfer that makes no progress for SEC seconds (default 60)", "SEC" },
+	POPT_TABLEEND
+};
+
+static struct poptOption recv_table[] = {
+	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, recv_only, 0, "Options for recv:", NULL },
+	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, common_table, 0, "Common options:", NULL },
+	POPT_TABLEEND
+};
+
 static struct poptOption check_table[] = {
 	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, check_only, 0, "Options for check:", NULL },
 	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, common_table, 0, "Common options:", NULL },
@@ -56,8 +99,8 @@ struct verb_info {
 static const struct verb_info verbs[] = {
 	{ "check", VERB_CHECK, 1, "",
 	  "log in and report what the server offers for file transfer", check_table },
-	{ "send", VERB_SEND, 0, "JID FILE...", "send files to JID", NULL },
-	{ "recv", VERB_RECV, 0, "", "receive offered files", NULL },
+	{ "send", VERB_SEND, 1, "[OPTION...] JID FILE...", "send files to JID", send_table },
+	{ "recv", VERB_RECV, 1, "[OPTION...]", "receive offered files", recv_table },
 	{ "daemon", VERB_DAEMON, 0, "", "stay online and receive into a drop directory", NULL },
 };
 
@@ -87,16 +130,55 @@ static int opts_bad(poptContext ctx, int rc, struct xerr *err)
 	return -1;
 }
 
+static int opts_check(struct xfer_opts *o, struct xerr *err)
+{
+	if (o->timeout == -1)
+		o->timeout = o->verb == VERB_RECV ? 0 : OPTS_DEFAULT_TIMEOUT;
+	if ((o->verb == VERB_CHECK || o->verb == VERB_RECV) && o->nargs > 0) {
+		xerr_set(err, XE_USAGE, "%s takes no arguments, not '%s'", o->verb_name, o->args[0]);
+		return -1;
+	}
+	if (o->verb == VERB_SEND && o->nargs < 2) {
+		xerr_set(err, XE_USAGE, "send needs a JID and at least one file "
+			 "(xfer send JID FILE...)");
+		return -1;
+	}
+	if (o->timeout < (o->verb == VERB_RECV ? 0 : 1) || o->timeout > 86400 * 365) {
+		xerr_set(err, XE_USAGE, "--timeout must be from %d to %d seconds",
+			 o->verb == VERB_RECV ? 0 : 1, 86400 * 365);
+		return -1;
+	}
+	if (o->idle_timeout < 1 || o->idle_timeout > 86400) {
+		xerr_set(err, XE_USAGE, "--idle-timeout must be from 1 to 86400 seconds");
+		return -1;
+	}
+	if (o->count < 1) {
+		xerr_set(err, XE_USAGE, "--count must be at least 1");
+		return -1;
+	}
+	if (o->method != NULL) {
+		int ms[4];
+		char bad[64];
+		if (config_parse_methods(o->method, ms, 4, bad) < 0) {
+			xerr_set(err, XE_USAGE, "unknown method '%s' in --method (known: ibb)", bad);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int opts_parse(int argc, const char **argv, struct xfer_opts *o, struct xerr *err)
 {
 	const struct verb_info *vi = NULL;
 	const char *const *rest;
-	char usage[64];
+	static char usage[64];	/* popt keeps a pointer to it */
 	int rc, help = 0, nrest, i;
 	size_t k;
 
 	memset(&opts_v, 0, sizeof(opts_v));
-	opts_v.timeout = OPTS_DEFAULT_TIMEOUT;
+	opts_v.timeout = -1;
+	opts_v.idle_timeout = OPTS_DEFAULT_IDLE_TIMEOUT;
+	opts_v.count = 1;
 	opts_top = poptGetContext("xfer", argc, argv, top_table, POPT_CONTEXT_POSIXMEHARDER);
 	while ((rc = poptGetNextOpt(opts_top)) > 0) {
 		if (rc == OPT_VERBOSE)
@@ -133,7 +215,7 @@ int opts_parse(int argc, const char **argv, struct xfer_opts *o, struct xerr *er
 	opts_v.verb_name = vi->name;
 	if (!vi->built) {
 		xerr_set(err, XE_USAGE, "'%s' is not built yet in xfer %s; "
-			 "only 'check' is available (see xfer(1))", vi->name, PACKAGE_VERSION);
+			 "see xfer(1)", vi->name, PACKAGE_VERSION);
 		return -1;
 	}
 	/* The verb's context sees the verb as argv[0]. */
@@ -165,17 +247,8 @@ int opts_parse(int argc, const char **argv, struct xfer_opts *o, struct xerr *er
 	for (opts_v.nargs = 0; opts_v.args != NULL && opts_v.args[opts_v.nargs] != NULL;
 	     opts_v.nargs++)
 		;
-	if (opts_v.verb == VERB_CHECK) {
-		if (opts_v.nargs > 0) {
-			xerr_set(err, XE_USAGE, "check takes no arguments, not '%s'",
-				 opts_v.args[0]);
-			return -1;
-		}
-		if (opts_v.timeout < 1 || opts_v.timeout > 86400) {
-			xerr_set(err, XE_USAGE, "--timeout must be from 1 to 86400 seconds");
-			return -1;
-		}
-	}
+	if (opts_check(&opts_v, err) < 0)
+		return -1;
 	if (opts_v.quiet && opts_v.verbose > 0) {
 		xerr_set(err, XE_USAGE, "-q and -v contradict each other; give one");
 		return -1;
@@ -186,6 +259,12 @@ int opts_parse(int argc, const char **argv, struct xfer_opts *o, struct xerr *er
 
 void opts_free(void)
 {
+	int i;
+
+	for (i = 0; opts_v.from != NULL && opts_v.from[i] != NULL; i++)
+		free((char *)opts_v.from[i]);
+	free(opts_v.from);
+	opts_v.from = NULL;
 	if (opts_verb != NULL)
 		poptFreeContext(opts_verb);
 	if (opts_top != NULL)

@@ -20,12 +20,19 @@ struct xfer_opts {
 	char *account;		/* -a NAME */
 	int verbose;		/* number of -v */
 	int quiet;		/* -q */
-	int timeout;		/* check: --timeout SEC */
+	int timeout;		/* check, send: --timeout SEC; recv: 0 = none */
+	int idle_timeout;	/* send, recv: --idle-timeout SEC */
+	char *method;		/* send: --method LIST */
+	char *desc;		/* send: --desc TEXT */
+	char *dir;		/* recv: -d DIR */
+	const char **from;	/* recv: --from JID, repeatable; NULL-terminated */
+	int count;		/* recv: --count N */
 	const char **args;	/* positional arguments after the verb */
 	int nargs;
 };
 
 #define OPTS_DEFAULT_TIMEOUT 30
+#define OPTS_DEFAULT_IDLE_TIMEOUT 60
 
 /* Returns OPTS_RUN with o filled, OPTS_DONE after --help/--version, or
  * fills err (XE_USAGE) and returns -1. */

@@ -29,6 +29,15 @@ struct pending_iq {
 	struct pending_iq *next;
 };
 
+#define SESSION_ROUTES 8
+#define SESSION_FEATURES 16
+
+struct route {
+	const char *ns;		/* NULL: presence or message hook */
+	session_stanza_fn fn;
+	void *arg;
+};
+
 struct session {
 	xmpp_ctx_t *ctx;
 	xmpp_conn_t *conn;
@@ -55,6 +64,10 @@ struct session {
 	int sm_enabled;
 
 	struct pending_iq *pending;
+	struct route iq_routes[SESSION_ROUTES];
+	struct route presence_routes[SESSION_ROUTES];
+	struct route message_routes[SESSION_ROUTES];
+	const char *features[SESSION_FEATURES];
 	struct session *next;	/* all live sessions, for the certfail hook */
 };
 
@@ -94,14 +107,15 @@ static void session_log(void *userdata, xmpp_log_level_t level, const char *area
 	}
 	if (strncmp(msg, "SASL ", 5) == 0 && strstr(msg, "auth failed") != NULL)
 		s->auth_failed = 1;
-	if (strstr(msg, "TLS is not supported") != NULL)
+	if (strncmp(msg, "TLS is not supported", 20) == 0)
 		s->tls_unsupported = 1;
 	/* 0.12 does not pass the connect errno to the connection handler. */
 	if (strncmp(msg, "connection failed, error ", 25) == 0 && s->conn_error == 0)
 		s->conn_error = atoi(msg + 25);
 	/* Nor does it always call the certfail handler; its log names the
 	 * OpenSSL verify result: "...FAILED, result=NAME(18)". */
-	if (strncmp(msg, "Certificate verification FAILED", 31) == 0 && !s->cert_failed) {
+	if (strncmp(msg, "Certificate verification FAILED", 31) == 0 && !s->cert_failed &&
+	    s->tls == TLS_REQUIRED) { /* with tls = trust, the failure is overridden */
 		const char *num = strrchr(msg, '(');
 		s->cert_failed = 1;
 		snprintf(s->cert_error, sizeof(s->cert_error), "%s", num != NULL
@@ -239,12 +253,13 @@ static enum xerr_code session_resolve_error(const struct account *acct, struct s
 static enum xerr_code session_login_error(struct session *s, const struct account *acct,
 					  struct xerr *err)
 {
+	/* Authentication comes after TLS worked: it is the more precise verdict. */
+	if (s->auth_failed || (s->have_stream_error && s->stream_error == XMPP_SE_NOT_AUTHORIZED))
+		return xerr_set(err, XE_NOPERM, "authentication failed for %s", acct->jid);
 	if (s->cert_failed)
 		return xerr_set(err, XE_NOPERM, "TLS certificate of %s is not trusted (%s); "
 				"if this is the right server, set 'cafile' in the config to "
 				"its certificate or CA", s->peer, s->cert_error);
-	if (s->auth_failed || (s->have_stream_error && s->stream_error == XMPP_SE_NOT_AUTHORIZED))
-		return xerr_set(err, XE_NOPERM, "authentication failed for %s", acct->jid);
 	if (s->tls_unsupported)
 		return xerr_set(err, XE_NOPERM, "%s does not offer TLS, and the account "
 				"requires it (tls = off is allowed for loopback servers only)",
@@ -267,6 +282,240 @@ static enum xerr_code session_login_error(struct session *s, const struct accoun
 	if (session_resolve_error(acct, s, err) != XE_OK)
 		return err->code;
 	return xerr_set(err, XE_UNAVAILABLE, "connection to %s closed during login", s->peer);
+}
+
+#define NS_DISCO_INFO_S "http://jabber.org/protocol/disco#info"
+#define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+
+static xmpp_stanza_t *session_new_child(xmpp_ctx_t *ctx, const char *name, const char *ns)
+{
+	xmpp_stanza_t *c = xmpp_stanza_new(ctx);
+
+	xmpp_stanza_set_name(c, name);
+	if (ns != NULL)
+		xmpp_stanza_set_ns(c, ns);
+	return c;
+}
+
+static void session_add_route(struct route *routes, const char *ns, session_stanza_fn fn,
+			      void *arg)
+{
+	int i;
+
+	for (i = 0; i < SESSION_ROUTES; i++) {
+		if (routes[i].fn == NULL) {
+			routes[i].ns = ns;
+			routes[i].fn = fn;
+			routes[i].arg = arg;
+			return;
+		}
+	}
+	log_error("internal error: too many stanza routes");
+}
+
+void session_route_iq(struct session *s, const char *ns, session_stanza_fn fn, void *arg)
+{
+	session_add_route(s->iq_routes, ns, fn, arg);
+}
+
+void session_on_presence(struct session *s, session_stanza_fn fn, void *arg)
+{
+	session_add_route(s->presence_routes, NULL, fn, arg);
+}
+
+void session_on_message(struct session *s, session_stanza_fn fn, void *arg)
+{
+	session_add_route(s->message_routes, NULL, fn, arg);
+}
+
+void session_add_feature(struct session *s, const char *var)
+{
+	int i;
+
+	for (i = 0; i < SESSION_FEATURES; i++) {
+		if (s->features[i] == NULL || strcmp(s->features[i], var) == 0) {
+			s->features[i] = var;
+			return;
+		}
+	}
+}
+
+void session_send(struct session *s, xmpp_stanza_t *st)
+{
+	if (s->state == SS_CONNECTED)
+		xmpp_send(s->conn, st);
+	xmpp_stanza_release(st);
+}
+
+void session_presence(struct session *s, const char *to, const char *type)
+{
+	xmpp_stanza_t *p = xmpp_presence_new(s->ctx);
+
+	if (to != NULL)
+		xmpp_stanza_set_to(p, to);
+	if (type != NULL)
+		xmpp_stanza_set_type(p, type);
+	session_send(s, p);
+}
+
+/* An IQ answering req. (xmpp_stanza_reply() gives NULL for a stanza
+ * without 'from', as pushes from our own server are.) */
+static xmpp_stanza_t *session_reply_new(struct session *s, xmpp_stanza_t *req, const char *type)
+{
+	xmpp_stanza_t *r = xmpp_iq_new(s->ctx, type, xmpp_stanza_get_id(req));
+	const char *from = xmpp_stanza_get_from(req);
+
+	if (from != NULL)
+		xmpp_stanza_set_to(r, from);
+	return r;
+}
+
+void session_reply_result(struct session *s, xmpp_stanza_t *req, xmpp_stanza_t *child)
+{
+	xmpp_stanza_t *r = session_reply_new(s, req, "result");
+
+	if (child != NULL)
+		xmpp_stanza_add_child(r, child);
+	session_send(s, r);
+}
+
+void session_reply_error(struct session *s, xmpp_stanza_t *req, const char *type,
+			 const char *cond, const char *app_name, const char *app_ns,
+			 const char *text)
+{
+	xmpp_stanza_t *r = session_reply_new(s, req, "error");
+	xmpp_stanza_t *e = session_new_child(s->ctx, "error", NULL);
+	xmpp_stanza_t *c = session_new_child(s->ctx, cond, NS_STANZAS);
+
+	xmpp_stanza_set_type(e, type);
+	xmpp_stanza_add_child(e, c);
+	xmpp_stanza_release(c);
+	if (app_name != NULL) {
+		c = session_new_child(s->ctx, app_name, app_ns);
+		xmpp_stanza_add_child(e, c);
+		xmpp_stanza_release(c);
+	}
+	if (text != NULL) {
+		xmpp_stanza_t *t = xmpp_stanza_new(s->ctx);
+		c = session_new_child(s->ctx, "text", NS_STANZAS);
+		xmpp_stanza_set_text(t, text);
+		xmpp_stanza_add_child(c, t);
+		xmpp_stanza_release(t);
+		xmpp_stanza_add_child(e, c);
+		xmpp_stanza_release(c);
+	}
+	xmpp_stanza_add_child(r, e);
+	xmpp_stanza_release(e);
+	session_send(s, r);
+}
+
+void session_error_of(xmpp_stanza_t *st, char *cond, size_t clen, char *text, size_t tlen)
+{
+	xmpp_stanza_t *e = st != NULL ? xmpp_stanza_get_child_by_name(st, "error") : NULL;
+	xmpp_stanza_t *c;
+
+	snprintf(cond, clen, "%s", st == NULL ? "no answer" : "undefined-condition");
+	if (tlen > 0)
+		text[0] = '\0';
+	for (c = e != NULL ? xmpp_stanza_get_children(e) : NULL; c != NULL;
+	     c = xmpp_stanza_get_next(c)) {
+		const char *ns = xmpp_stanza_get_ns(c);
+		if (!xmpp_stanza_is_tag(c) || ns == NULL || strcmp(ns, NS_STANZAS) != 0)
+			continue;
+		if (strcmp(xmpp_stanza_get_name(c), "text") == 0) {
+			char *t = xmpp_stanza_get_text(c);
+			if (t != NULL) {
+				snprintf(text, tlen, "%s", t);
+				xmpp_free(xmpp_stanza_get_context(st), t);
+			}
+		} else {
+			snprintf(cond, clen, "%s", xmpp_stanza_get_name(c));
+		}
+	}
+}
+
+static void session_disco_info(struct session *s, xmpp_stanza_t *req)
+{
+	xmpp_stanza_t *q = session_new_child(s->ctx, "query", NS_DISCO_INFO_S);
+	xmpp_stanza_t *id = session_new_child(s->ctx, "identity", NULL);
+	int i;
+
+	xmpp_stanza_set_attribute(id, "category", "client");
+	xmpp_stanza_set_attribute(id, "type", "console");
+	xmpp_stanza_set_attribute(id, "name", "xfer");
+	xmpp_stanza_add_child(q, id);
+	xmpp_stanza_release(id);
+	for (i = 0; i < SESSION_FEATURES && s->features[i] != NULL; i++) {
+		xmpp_stanza_t *f = session_new_child(s->ctx, "feature", NULL);
+		xmpp_stanza_set_attribute(f, "var", s->features[i]);
+		xmpp_stanza_add_child(q, f);
+		xmpp_stanza_release(f);
+	}
+	session_reply_result(s, req, q);
+	xmpp_stanza_release(q);
+}
+
+static int session_iq_dispatch(xmpp_conn_t *conn, xmpp_stanza_t *st, void *userdata)
+{
+	struct session *s = userdata;
+	const char *type = xmpp_stanza_get_type(st);
+	xmpp_stanza_t *child;
+	const char *ns;
+	int i;
+
+	if (type == NULL || (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
+		return 1; /* results and errors go to the id handlers */
+	child = xmpp_stanza_get_children(st);
+	while (child != NULL && !xmpp_stanza_is_tag(child))
+		child = xmpp_stanza_get_next(child);
+	ns = child != NULL ? xmpp_stanza_get_ns(child) : NULL;
+	if (ns != NULL && strcmp(type, "get") == 0 && strcmp(ns, NS_DISCO_INFO_S) == 0 &&
+	    xmpp_stanza_get_attribute(child, "node") == NULL) {
+		session_disco_info(s, st);
+		return 1;
+	}
+	if (ns != NULL && strcmp(type, "set") == 0 && strcmp(ns, "jabber:iq:roster") == 0) {
+		/* A roster push: acknowledged when it is from our own account. */
+		const char *from = xmpp_stanza_get_from(st);
+		if (from == NULL || strcasecmp(from, s->bare) == 0)
+			session_reply_result(s, st, NULL);
+		else
+			session_reply_error(s, st, "cancel", "service-unavailable", NULL, NULL, NULL);
+		return 1;
+	}
+	for (i = 0; ns != NULL && i < SESSION_ROUTES && s->iq_routes[i].fn != NULL; i++)
+		if (strcmp(s->iq_routes[i].ns, ns) == 0 &&
+		    s->iq_routes[i].fn(s, st, s->iq_routes[i].arg))
+			return 1;
+	session_reply_error(s, st, "cancel", "service-unavailable", NULL, NULL, NULL);
+	(void)conn;
+	return 1;
+}
+
+static int session_hooks(struct session *s, struct route *routes, xmpp_stanza_t *st)
+{
+	int i;
+
+	for (i = 0; i < SESSION_ROUTES && routes[i].fn != NULL; i++)
+		if (routes[i].fn(s, st, routes[i].arg))
+			break;
+	return 1;
+}
+
+static int session_presence_dispatch(xmpp_conn_t *conn, xmpp_stanza_t *st, void *userdata)
+{
+	struct session *s = userdata;
+
+	(void)conn;
+	return session_hooks(s, s->presence_routes, st);
+}
+
+static int session_message_dispatch(xmpp_conn_t *conn, xmpp_stanza_t *st, void *userdata)
+{
+	struct session *s = userdata;
+
+	(void)conn;
+	return session_hooks(s, s->message_routes, st);
 }
 
 enum xerr_code session_open(struct session **out, const struct account *acct,
@@ -357,6 +606,10 @@ enum xerr_code session_open(struct session **out, const struct account *acct,
 		return rc;
 	}
 	snprintf(s->jid, sizeof(s->jid), "%s", xmpp_conn_get_bound_jid(s->conn));
+	xmpp_handler_add(s->conn, session_iq_dispatch, NULL, "iq", NULL, s);
+	xmpp_handler_add(s->conn, session_presence_dispatch, NULL, "presence", NULL, s);
+	xmpp_handler_add(s->conn, session_message_dispatch, NULL, "message", NULL, s);
+	session_add_feature(s, NS_DISCO_INFO_S);
 	*out = s;
 	return XE_OK;
 }
@@ -473,6 +726,29 @@ void session_iq(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
 	xmpp_id_handler_add(s->conn, session_iq_reply, p->id, p);
 	xmpp_send(s->conn, iq);
 	xmpp_stanza_release(iq);
+}
+
+void session_iq_forget(struct session *s, void *arg)
+{
+	struct pending_iq **pp = &s->pending;
+
+	while (*pp != NULL) {
+		struct pending_iq *p = *pp;
+
+		if (p->arg != arg) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		xmpp_id_handler_delete(s->conn, session_iq_reply, p->id);
+		free(p->to);
+		free(p);
+	}
+}
+
+int session_send_queue(struct session *s)
+{
+	return xmpp_conn_send_queue_len(s->conn);
 }
 
 struct iq_wait {

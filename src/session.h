@@ -58,11 +58,42 @@ const char *session_new_id(struct session *s, char buf[static 32]);
 void session_iq(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
 		session_iq_cb cb, void *arg);
 
+/* Forgets every pending IQ whose callback argument is arg: their
+ * callbacks will not be called. For an owner that goes away first. */
+void session_iq_forget(struct session *s, void *arg);
+
+/* Stanzas waiting in libstrophe's send queue. */
+int session_send_queue(struct session *s);
+
 /* Sends iq and waits for the reply. Returns a copy the caller releases, or
  * NULL with err set (XE_TEMPFAIL on timeout, XE_UNAVAILABLE if the
  * connection was lost). An error reply is returned as a stanza, not as err. */
 xmpp_stanza_t *session_iq_wait(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
 			       struct xerr *err);
+
+/* Incoming stanzas. A handler returns 1 if it took the stanza. IQs of type
+ * get/set are routed by the namespace of their child; one that no route
+ * takes is answered with <service-unavailable/> (RFC 6120 8.4). disco#info
+ * is answered from the features added with session_add_feature(). */
+typedef int (*session_stanza_fn)(struct session *s, xmpp_stanza_t *st, void *arg);
+void session_route_iq(struct session *s, const char *ns, session_stanza_fn fn, void *arg);
+void session_on_presence(struct session *s, session_stanza_fn fn, void *arg);
+void session_on_message(struct session *s, session_stanza_fn fn, void *arg);
+void session_add_feature(struct session *s, const char *var);
+
+/* Sends st and releases the caller's reference. */
+void session_send(struct session *s, xmpp_stanza_t *st);
+/* <presence/> of type (NULL: available) to to (NULL: broadcast). */
+void session_presence(struct session *s, const char *to, const char *type);
+/* Answers an IQ get/set with a result holding child (may be NULL; not
+ * released), or with an error: type "cancel"/"modify"/..., a defined
+ * condition, an optional application condition and text. */
+void session_reply_result(struct session *s, xmpp_stanza_t *req, xmpp_stanza_t *child);
+void session_reply_error(struct session *s, xmpp_stanza_t *req, const char *type,
+			 const char *cond, const char *app_name, const char *app_ns,
+			 const char *text);
+/* The condition and text of an error stanza (into buffers). */
+void session_error_of(xmpp_stanza_t *st, char *cond, size_t clen, char *text, size_t tlen);
 
 /* Runs the event loop for at most timeout_ms, then expires overdue IQs. */
 void session_run(struct session *s, long timeout_ms);

@@ -28,6 +28,7 @@ int xerr_exit_code(enum xerr_code code)
 	switch (code) {
 	case XE_OK:          return 0;
 	case XE_USAGE:       return 64;
+	case XE_NOINPUT:     return 66;
 	case XE_UNAVAILABLE: return 69;
 	case XE_SOFTWARE:    return 70;
 	case XE_CANTCREAT:   return 73;

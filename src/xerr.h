@@ -10,6 +10,7 @@
 enum xerr_code {
 	XE_OK = 0,
 	XE_USAGE,	/* bad command line                       -> 64 */
+	XE_NOINPUT,	/* an input file cannot be read             -> 66 */
 	XE_UNAVAILABLE, /* host/peer unreachable, refused           -> 69 */
 	XE_SOFTWARE,	/* internal error, out of memory            -> 70 */
 	XE_CANTCREAT,	/* cannot create an output file             -> 73 */

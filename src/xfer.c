@@ -7,6 +7,8 @@
 #include <strophe.h>
 
 #include "check.h"
+#include "xfer_recv.h"
+#include "xfer_send.h"
 #include "config.h"
 #include "log.h"
 #include "opts.h"
@@ -43,6 +45,12 @@ int main(int argc, char **argv)
 	case VERB_CHECK:
 		check_run(acct, o.timeout, &err);
 		break;
+	case VERB_SEND:
+		send_run(acct, &o, &err);
+		break;
+	case VERB_RECV:
+		recv_run(acct, &o, &err);
+		break;
 	default:
 		xerr_set(&err, XE_SOFTWARE, "command not implemented");
 		break;
@@ -51,7 +59,7 @@ int main(int argc, char **argv)
 out:
 	config_free(&cfg);
 	opts_free();
-	if (err.code != XE_OK)
+	if (err.code != XE_OK && err.msg[0] != '\0') /* empty: reported already */
 		log_error("%s", err.msg);
 	return xerr_exit_code(err.code);
 }

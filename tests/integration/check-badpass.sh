@@ -12,4 +12,12 @@ run_xfer 77 check -c "$cfg"
 sed -i 's/^jid = .*/jid = nobody@localhost/' "$cfg"
 run_xfer 77 check -c "$cfg"
 assert_grep "$T/err" "authentication failed for nobody@localhost"
+
+# With tls = trust the certificate check is overridden; a bad password must
+# still be reported as such, not as an untrusted certificate.
+sed -i -e 's/^jid = .*/jid = alice@localhost/' -e '/^cafile/d' "$cfg"
+echo "tls = trust" >> "$cfg"
+run_xfer 77 check -c "$cfg"
+assert_grep "$T/err" "xfer: authentication failed for alice@localhost"
+assert_no_grep "$T/err" "not trusted"
 exit 0

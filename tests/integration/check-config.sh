@@ -7,8 +7,12 @@ conf() { printf "$@" > "$cfg"; chmod 600 "$cfg"; }
 
 conf 'jid = alice@example.org\npassword = x\ntls = off\n'
 run_xfer 78 check -c "$cfg"
-[ "$(cat "$T/err")" = "xfer: $cfg:3: tls = off is refused for host 'example.org': plaintext is allowed on loopback only (use tls = required)" ] ||
+[ "$(cat "$T/err")" = "xfer: $cfg:3: tls = off is refused for host 'example.org': plaintext is allowed only with 'host' set to a loopback address (use tls = required)" ] ||
 	fail "tls=off: unexpected message: $(cat "$T/err")"
+# Even a loopback-looking domain needs an explicit host (SRV decides otherwise).
+conf 'jid = alice@localhost\npassword = x\ntls = off\n'
+run_xfer 78 check -c "$cfg"
+assert_grep "$T/err" "$cfg:3: tls = off is refused for host 'localhost'"
 
 conf 'jid = alice@localhost\npassword = x\nhost = 192.0.2.1\ntls = off\n'
 run_xfer 78 check -c "$cfg"
@@ -17,11 +21,18 @@ assert_grep "$T/err" "$cfg:4: tls = off is refused for host '192.0.2.1'"
 conf 'jid = alice@localhost\npassword = x\n'
 chmod 644 "$cfg"
 run_xfer 77 check -c "$cfg"
-[ "$(cat "$T/err")" = "xfer: $cfg contains a password and can be read or written by group or others (mode 0644); run: chmod 600 $cfg" ] ||
+[ "$(cat "$T/err")" = "xfer: $cfg contains a password and can be read by group or others (mode 0644); run: chmod 600 $cfg" ] ||
 	fail "mode: unexpected message: $(cat "$T/err")"
 chmod 640 "$cfg"
 run_xfer 77 check -c "$cfg"
 assert_grep "$T/err" "(mode 0640); run: chmod 600"
+
+# Writable by others is refused even without a password (password_cmd).
+conf 'jid = alice@localhost\npassword_cmd = echo x\n'
+chmod 666 "$cfg"
+run_xfer 77 check -c "$cfg"
+[ "$(cat "$T/err")" = "xfer: $cfg can be written by group or others (mode 0666); run: chmod go-w $cfg" ] ||
+	fail "writable: unexpected message: $(cat "$T/err")"
 
 conf 'jid = alice@localhost\npassword = x\nspeed = fast\n'
 run_xfer 78 check -c "$cfg"
@@ -34,6 +45,10 @@ assert_grep "$T/err" "$cfg:2: account 'default' has no jid"
 conf 'jid = alice@localhost\npassword = x\nport = 99999\n'
 run_xfer 78 check -c "$cfg"
 assert_grep "$T/err" "$cfg:3: port must be a number from 1 to 65535, not '99999'"
+
+conf 'jid = alice@localhost\npassword = x\nmethods = ibb smoke-signals\n'
+run_xfer 78 check -c "$cfg"
+assert_grep "$T/err" "$cfg:3: unknown method 'smoke-signals' in methods (known: ibb)"
 
 conf '[account a]\njid = alice@localhost\npassword = x\n'
 run_xfer 78 check -c "$cfg"

@@ -6,7 +6,8 @@
 run_xfer 0 --help
 assert_grep "$T/out" "Usage: xfer [OPTION...] COMMAND [ARG...]"
 assert_grep "$T/out" "  check    log in and report what the server offers for file transfer"
-assert_grep "$T/out" "  send     send files to JID (not built yet)"
+assert_grep "$T/out" "  send     send files to JID"
+assert_grep "$T/out" "  daemon   stay online and receive into a drop directory (not built yet)"
 assert_grep "$T/out" "--config=FILE"
 [ ! -s "$T/err" ] || fail "--help wrote to stderr"
 
@@ -29,13 +30,16 @@ usage() {
 }
 usage "no command given; run 'xfer --help' for the list"
 usage "unknown command 'frob'; run 'xfer --help' for the list" frob
-for v in send recv daemon; do
-	usage "'$v' is not built yet in xfer $(sed 's/xfer //' <<<"$("$XFER" --version)"); only 'check' is available (see xfer(1))" $v x
-done
+usage "'daemon' is not built yet in xfer $(sed 's/xfer //' <<<"$("$XFER" --version)"); see xfer(1)" daemon x
 usage "--frob: unknown option (see 'xfer check --help')" check --frob
 usage "--bogus: unknown option (see 'xfer --help')" --bogus check
 usage "--timeout: missing argument (see 'xfer check --help')" check --timeout
 usage "check takes no arguments, not 'extra'" check extra
-usage "--timeout must be from 1 to 86400 seconds" check --timeout 0
+usage "--timeout must be from 1 to 31536000 seconds" check --timeout 0
+usage "send needs a JID and at least one file (xfer send JID FILE...)" send bob@localhost
+usage "recv takes no arguments, not 'x'" recv x
+usage "unknown method 'tcp' in --method (known: ibb)" send --method tcp bob@localhost f
+usage "--idle-timeout must be from 1 to 86400 seconds" recv --idle-timeout 0
+usage "--count must be at least 1" recv --count 0
 usage "-q and -v contradict each other; give one" -q check -v
 exit 0

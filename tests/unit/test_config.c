@@ -26,8 +26,28 @@ static const struct parse_case parse_cases[] = {
 	  "[account two]\njid = b@y.org\npassword = q\n", XE_OK, NULL },
 	{ "tls off on loopback", "jid = a@example.org\npassword = x\nhost = 127.0.0.1\n"
 	  "tls = off\n", XE_OK, NULL },
-	{ "tls off on localhost domain", "jid = a@localhost\npassword = x\ntls = off\n",
-	  XE_OK, NULL },
+	{ "tls off needs an explicit host", "jid = a@localhost\npassword = x\ntls = off\n",
+	  XE_CONFIG, "plaintext is allowed only with 'host' set to a loopback address" },
+	{ "transfer keys", "jid = a@b.c\npassword = x\ndrop_dir = /srv/in\n"
+	  "accept_from = b@c.d, e@f.g/r  h@i.j\nmethods = ibb\nibb_block_size = 8192\n"
+	  "ibb_window = 4\nmax_size = 10M\n", XE_OK, NULL },
+	{ "unknown method", "jid = a@b.c\npassword = x\nmethods = ibb, carrier-pigeon\n",
+	  XE_CONFIG, "t.conf:3: unknown method 'carrier-pigeon' in methods (known: ibb)" },
+	{ "empty methods", "jid = a@b.c\npassword = x\nmethods = ,\n", XE_CONFIG,
+	  "unknown method ',' in methods" },
+	{ "bad accept_from", "jid = a@b.c\npassword = x\naccept_from = b@c.d, @x\n",
+	  XE_CONFIG, "t.conf:3: '@x' in accept_from is not a JID (empty localpart before '@')" },
+	{ "block size too small", "jid = a@b.c\npassword = x\nibb_block_size = 100\n",
+	  XE_CONFIG, "t.conf:3: ibb_block_size must be a number from 512 to 65535, not '100'" },
+	{ "block size too big", "jid = a@b.c\npassword = x\nibb_block_size = 65536\n",
+	  XE_CONFIG, "ibb_block_size must be a number from 512 to 65535" },
+	{ "window zero", "jid = a@b.c\npassword = x\nibb_window = 0\n", XE_CONFIG,
+	  "ibb_window must be a number from 1 to 256, not '0'" },
+	{ "bad max_size", "jid = a@b.c\npassword = x\nmax_size = 10Q\n", XE_CONFIG,
+	  "t.conf:3: max_size must be a number of bytes with an optional K, M, G or T suffix" },
+	{ "negative max_size", "jid = a@b.c\npassword = x\nmax_size = -1\n", XE_CONFIG,
+	  "max_size must be a number of bytes" },
+	{ "resource too long", NULL, XE_CONFIG, "resource longer than 1023 bytes" },
 	{ "tls off on ::1", "jid = a@example.org\npassword = x\nhost = ::1\ntls = off\n",
 	  XE_OK, NULL },
 	{ "empty file", "", XE_CONFIG, "no account configured" },
@@ -82,11 +102,16 @@ static void test_parse(void)
 		const struct parse_case *c = &parse_cases[i];
 		struct config cfg;
 		struct xerr err;
-		FILE *f = fmemopen((void *)c->text, strlen(c->text), "r");
+		FILE *f = c->text != NULL ? fmemopen((void *)c->text, strlen(c->text), "r") : NULL;
 		enum xerr_code rc;
 
-		if (strlen(c->text) == 0)
+		if (c->text == NULL) { /* the long-resource case, built here */
+			static char text[1200];
+			snprintf(text, sizeof(text), "jid = a@b.c\npassword = x\nresource = %01100d\n", 0);
+			f = fmemopen(text, strlen(text), "r");
+		} else if (strlen(c->text) == 0) {
 			f = fopen("/dev/null", "r");
+		}
 		xerr_clear(&err);
 		rc = config_parse(f, "t.conf", &cfg, &err);
 		fclose(f);
@@ -207,8 +232,8 @@ static void test_mode(void)
 	ok(config_check_mode(&with, &st, 1000, &err) == XE_OK, "mode: 0400 with password");
 	st.st_mode = S_IFREG | 0644;
 	ok(config_check_mode(&with, &st, 1000, &err) == XE_NOPERM, "mode: 0644 with password");
-	is_str(err.msg, "t.conf contains a password and can be read or written by group or "
-	       "others (mode 0644); run: chmod 600 t.conf", "mode: 0644 message names chmod");
+	is_str(err.msg, "t.conf contains a password and can be read by group or others "
+	       "(mode 0644); run: chmod 600 t.conf", "mode: 0644 message names chmod");
 	xerr_clear(&err);
 	st.st_mode = S_IFREG | 0640;
 	ok(config_check_mode(&with, &st, 1000, &err) == XE_NOPERM, "mode: 0640 with password");
@@ -216,12 +241,22 @@ static void test_mode(void)
 	st.st_mode = S_IFREG | 0620;
 	ok(config_check_mode(&with, &st, 1000, &err) == XE_NOPERM, "mode: group-writable");
 	xerr_clear(&err);
+	st.st_mode = S_IFREG | 0666;
+	ok(config_check_mode(&without, &st, 1000, &err) == XE_NOPERM,
+	   "mode: world-writable refused even without a password");
+	is_str(err.msg, "t.conf can be written by group or others (mode 0666); run: chmod go-w "
+	       "t.conf", "mode: writable message names chmod go-w");
+	xerr_clear(&err);
+	st.st_mode = S_IFREG | 0644;
+	ok(config_check_mode(&without, &st, 0, &err) == XE_NOPERM,
+	   "mode: another owner refused even without a password");
+	xerr_clear(&err);
 	st.st_mode = S_IFREG | 0644;
 	ok(config_check_mode(&without, &st, 1000, &err) == XE_OK,
 	   "mode: 0644 is fine without a password");
 	st.st_mode = S_IFREG | 0600;
 	ok(config_check_mode(&with, &st, 0, &err) == XE_NOPERM, "mode: other owner refused");
-	ok(strstr(err.msg, "belongs to uid 1000, not to you (uid 0)") != NULL,
+	ok(strstr(err.msg, "t.conf belongs to uid 1000, not to you (uid 0)") != NULL,
 	   "mode: other owner message");
 	xerr_clear(&err);
 	st.st_mode = S_IFDIR | 0700;
@@ -247,7 +282,11 @@ static const struct pwcmd_case pwcmd_cases[] = {
 	{ "echo pw; exit 1", XE_CONFIG, "failed (exit status 1)" },
 	{ "true", XE_CONFIG, "printed no password" },
 	{ "echo", XE_CONFIG, "printed no password" },
-	{ "kill -9 $$", XE_CONFIG, "did not exit normally" },
+	{ "kill -9 $$", XE_CONFIG, "did not exit normally (signal 9)" },
+	{ "yes secret", XE_OK, "secret" },
+	{ "echo pw; sleep 30 &", XE_OK, "pw" },
+	{ "head -c 1500 /dev/zero | tr '\\0' a", XE_CONFIG, "printed a line longer than 1022 bytes" },
+	{ "printf 'abc'; exit 2", XE_CONFIG, "failed (exit status 2)" },
 };
 
 static void test_password_cmd(void)

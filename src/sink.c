@@ -1,0 +1,300 @@
+/* sink.c — see sink.h */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "codec.h"
+#include "log.h"
+#include "sink.h"
+
+/* Length of the UTF-8 sequence at p, or 0 if it is not valid UTF-8. */
+static size_t utf8_len(const unsigned char *p, unsigned *cp)
+{
+	size_t n, i;
+	unsigned c;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if ((p[0] & 0xe0) == 0xc0) {
+		n = 2;
+		c = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		n = 3;
+		c = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		n = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Characters that must not appear in a delivered name: controls, and the
+ * invisible ones that can disguise a name (bidi overrides and isolates,
+ * marks, zero-width characters, BOM). */
+static int forbidden_cp(unsigned c)
+{
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
+	       c == 0x061c || c == 0x200b || c == 0x200c || c == 0x200d ||
+	       c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	       (c >= 0x2066 && c <= 0x2069) || c == 0xfeff || c == '/' || c == '\\';
+}
+
+int sink_sanitize_name(const char *offered, char *out)
+{
+	const unsigned char *p = (const unsigned char *)offered;
+	const char *base = offered;
+	size_t o = 0;
+	int changed = 0;
+
+	/* Keep the last path component, for either separator. */
+	for (; *p != '\0'; p++)
+		if (*p == '/' || *p == '\\')
+			base = (const char *)p + 1;
+	changed = base != offered;
+	p = (const unsigned char *)base;
+	while (*p == '.' || *p == ' ') {	/* no hidden files, no "." or ".." */
+		p++;
+		changed = 1;
+	}
+	while (*p != '\0') {
+		unsigned cp = 0;
+		size_t n = utf8_len(p, &cp);
+
+		if (n == 0 || forbidden_cp(cp)) {
+			if (o + 1 > SINK_NAME_MAX)
+				break;
+			out[o++] = '_';
+			p += n == 0 ? 1 : n;
+			changed = 1;
+			continue;
+		}
+		if (o + n > SINK_NAME_MAX) {
+			changed = 1; /* cut at a character boundary */
+			break;
+		}
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	while (o > 0 && out[o - 1] == ' ') { /* no trailing spaces */
+		o--;
+		changed = 1;
+	}
+	out[o] = '\0';
+	if (o == 0) {
+		strcpy(out, "unnamed");
+		changed = 1;
+	}
+	return changed;
+}
+
+enum xerr_code sink_check_space(const char *dir, long long size, struct xerr *err)
+{
+	struct statvfs vfs;
+	unsigned long long avail;
+
+	if (statvfs(dir, &vfs) < 0)
+		return xerr_set(err, XE_CANTCREAT, "cannot use directory %s: %s", dir,
+				strerror(errno));
+	avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+	if (size > 0 && (unsigned long long)size > avail)
+		return xerr_set(err, XE_CANTCREAT, "not enough space in %s: the file has %lld "
+				"bytes, %llu are free", dir, size, avail);
+	return XE_OK;
+}
+
+struct sink {
+	int dirfd;
+	int fd;
+	char *dir;
+	char name[SINK_NAME_MAX + 1];
+	char tmp[64];
+	long long size;
+	long long bytes;
+	struct digest *md5;
+};
+
+enum xerr_code sink_open(struct sink **out, const char *dir, const char *name,
+			 long long size, int want_md5, struct xerr *err)
+{
+	struct sink *s;
+	unsigned char rnd[8];
+	enum xerr_code rc;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	s->dirfd = s->fd = -1;
+	s->size = size;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->dir = strdup(dir);
+	if (s->dir == NULL || RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		sink_abort(s);
+		return xerr_set(err, XE_SOFTWARE, "out of memory or randomness");
+	}
+	snprintf(s->tmp, sizeof(s->tmp), ".xfer-%02x%02x%02x%02x%02x%02x%02x%02x.part",
+		 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0) {
+		rc = xerr_set(err, XE_CANTCREAT, "cannot open directory %s: %s", dir,
+			      strerror(errno));
+		sink_abort(s);
+		return rc;
+	}
+	s->fd = openat(s->dirfd, s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		       0600);
+	if (s->fd < 0) {
+		rc = xerr_set(err, XE_CANTCREAT, "cannot create a file in %s: %s", dir,
+			      strerror(errno));
+		sink_abort(s);
+		return rc;
+	}
+	if (want_md5 && (s->md5 = digest_new(DIGEST_MD5)) == NULL) {
+		sink_abort(s);
+		return xerr_set(err, XE_SOFTWARE, "cannot set up MD5");
+	}
+	*out = s;
+	return XE_OK;
+}
+
+long long sink_bytes(const struct sink *s)
+{
+	return s->bytes;
+}
+
+enum xerr_code sink_write(struct sink *s, const void *buf, size_t n, struct xerr *err)
+{
+	const char *p = buf;
+	size_t off = 0;
+
+	if ((long long)n > s->size - s->bytes)
+		return xerr_set(err, XE_PROTOCOL, "the sender sent more than the %lld bytes it "
+				"announced", s->size);
+	while (off < n) {
+		ssize_t w = write(s->fd, p + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return xerr_set(err, XE_IO,
+					"cannot write to %s: %s", s->dir, strerror(errno));
+		off += (size_t)w;
+	}
+	if (s->md5 != NULL)
+		digest_update(s->md5, buf, n);
+	s->bytes += (long long)n;
+	return XE_OK;
+}
+
+static mode_t sink_file_mode(void)
+{
+	mode_t mask = umask(077);
+
+	umask(mask);
+	return 0666 & ~mask;
+}
+
+enum xerr_code sink_commit(struct sink *s, const char *expect_md5, char *path, size_t len,
+			   struct xerr *err)
+{
+	char final[SINK_NAME_MAX + 16];
+	char got[65];
+	const char *dot;
+	enum xerr_code rc = XE_OK;
+	int i, fd;
+
+	if (s->bytes != s->size) {
+		rc = xerr_set(err, XE_PROTOCOL, "the stream ended after %lld of %lld bytes",
+			      s->bytes, s->size);
+		goto fail;
+	}
+	if (expect_md5 != NULL && s->md5 != NULL) {
+		digest_final_hex(s->md5, got);
+		if (strcasecmp(got, expect_md5) != 0) {
+			rc = xerr_set(err, XE_PROTOCOL, "MD5 mismatch: the sender announced %s, "
+				      "the data has %s", expect_md5, got);
+			goto fail;
+		}
+	}
+	if (fchmod(s->fd, sink_file_mode()) < 0 || fsync(s->fd) < 0) {
+		rc = xerr_set(err, XE_IO, "cannot sync the file in %s: %s", s->dir,
+			      strerror(errno));
+		goto fail;
+	}
+	fd = s->fd;
+	s->fd = -1;
+	if (close(fd) < 0) {
+		rc = xerr_set(err, XE_IO, "cannot write to %s: %s", s->dir, strerror(errno));
+		goto fail;
+	}
+	/* "name.ext", then "name (1).ext", ...: link() never replaces a file. */
+	dot = strrchr(s->name, '.');
+	if (dot == NULL || dot == s->name)
+		dot = s->name + strlen(s->name);
+	for (i = 0; i < 10000; i++) {
+		if (i == 0)
+			snprintf(final, sizeof(final), "%s", s->name);
+		else
+			snprintf(final, sizeof(final), "%.*s (%d)%s", (int)(dot - s->name),
+				 s->name, i, dot);
+		if (linkat(s->dirfd, s->tmp, s->dirfd, final, 0) == 0)
+			break;
+		if (errno != EEXIST) {
+			rc = xerr_set(err, XE_CANTCREAT, "cannot create %s/%s: %s", s->dir,
+				      final, strerror(errno));
+			goto fail;
+		}
+	}
+	if (i == 10000) {
+		rc = xerr_set(err, XE_CANTCREAT, "%s/%s and 9999 numbered variants exist",
+			      s->dir, s->name);
+		goto fail;
+	}
+	unlinkat(s->dirfd, s->tmp, 0);
+	fsync(s->dirfd);
+	snprintf(path, len, "%s/%s", s->dir, final);
+	s->tmp[0] = '\0';
+	sink_abort(s);
+	return XE_OK;
+fail:
+	sink_abort(s);
+	return rc;
+}
+
+void sink_abort(struct sink *s)
+{
+	if (s == NULL)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->dirfd >= 0) {
+		if (s->tmp[0] != '\0' && unlinkat(s->dirfd, s->tmp, 0) < 0 && errno != ENOENT)
+			log_warn("cannot remove %s/%s: %s", s->dir, s->tmp, strerror(errno));
+		close(s->dirfd);
+	}
+	digest_free(s->md5);
+	free(s->dir);
+	free(s);
+}

@@ -1,0 +1,36 @@
+/* source.h — a file being sent.
+ *
+ * source_open() opens a regular file, records its size and mtime, and
+ * computes its MD5 (XEP-0096 puts the hash in the offer, before any data
+ * flows). source_read() returns the next bytes and fails if the file
+ * changes size while it is sent. */
+#ifndef XFER_SOURCE_H
+#define XFER_SOURCE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "xerr.h"
+
+struct source {
+	int fd;
+	char *path;
+	const char *name;	/* base name, inside path */
+	long long size;
+	long long offset;
+	time_t mtime;
+	char md5[33];
+};
+
+enum xerr_code source_open(struct source **out, const char *path, struct xerr *err);
+
+/* Reads up to n bytes (less only at the end). Returns the count, or -1
+ * with err set. */
+long source_read(struct source *s, void *buf, size_t n, struct xerr *err);
+
+/* XEP-0082 date of the mtime: YYYY-MM-DDThh:mm:ssZ. */
+void source_date(const struct source *s, char buf[static 32]);
+
+void source_free(struct source *s);
+
+#endif

@@ -1,0 +1,464 @@
+/* xfer_recv.c — see xfer_recv.h */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "ibb.h"
+#include "jid.h"
+#include "log.h"
+#include "progress.h"
+#include "session.h"
+#include "si.h"
+#include "sink.h"
+#include "xfer_recv.h"
+
+/* One accepted offer, from the SI answer to the end of its stream. */
+struct rx {
+	char peer[3100];
+	struct si_offer offer;
+	char safe[SINK_NAME_MAX + 1];
+	struct sink *sink;
+	int block;
+	int opened;
+	uint16_t seq;
+	struct progress pr;
+	long long last_ms;
+	struct rx *next;
+};
+
+struct receiver {
+	struct session *s;
+	const struct xfer_opts *o;
+	struct account *acct;
+	char *allow;		/* accept_from and --from, space-separated */
+	const char *dir;
+	unsigned methods;	/* what we accept */
+	int max_block;
+	int handled;
+	int delivered;
+	struct xerr first;	/* the first failure */
+	struct rx *rxs;
+	unsigned char *buf;
+};
+
+static int allowed(struct receiver *r, const char *from)
+{
+	return from != NULL && config_jid_allowed(r->allow, from);
+}
+
+static void rx_unlink(struct receiver *r, struct rx *x)
+{
+	struct rx **pp;
+
+	for (pp = &r->rxs; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	}
+	free(x);
+}
+
+/* Ends a transfer that failed here: the temp file goes, the sender is
+ * told by closing its stream (unless it is the sender who ended it). */
+static void rx_fail(struct receiver *r, struct rx *x, enum xerr_code code, const char *why,
+		    int tell_peer)
+{
+	char name[SINK_NAME_MAX + 1];
+
+	sink_abort(x->sink);
+	x->sink = NULL;
+	if (x->opened)
+		progress_finish(&x->pr, 0, "ibb");
+	if (tell_peer && x->opened && session_connected(r->s))
+		session_send(r->s, ibb_close_build(session_ctx(r->s), x->peer, x->offer.sid));
+	log_error("%s from %s: %s", log_printable(x->safe, name, sizeof(name)), x->peer, why);
+	xerr_set(&r->first, code, "%s from %s: %s", x->safe, x->peer, why);
+	r->handled++;
+	rx_unlink(r, x);
+}
+
+static struct rx *rx_find(struct receiver *r, const char *from, const char *sid)
+{
+	struct rx *x;
+
+	for (x = r->rxs; x != NULL; x = x->next)
+		if (from != NULL && strcmp(x->peer, from) == 0 && strcmp(x->offer.sid, sid) == 0)
+			return x;
+	return NULL;
+}
+
+static int recv_presence(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	struct receiver *r = arg;
+	const char *from = xmpp_stanza_get_from(st);
+	const char *type = xmpp_stanza_get_type(st);
+	struct jid j;
+	char bare[2100];
+	struct rx *x, *next;
+
+	if (from == NULL || type == NULL || jid_parse(from, &j, NULL) < 0)
+		return 1;
+	jid_bare(&j, bare, sizeof(bare));
+	if (strcmp(type, "subscribe") == 0) {
+		if (allowed(r, bare)) {
+			log_info("approving the presence subscription of %s", bare);
+			session_presence(s, bare, "subscribed");
+		} else {
+			log_info("refusing the presence subscription of %s (not allowed)", bare);
+			session_presence(s, bare, "unsubscribed");
+		}
+	} else if (strcmp(type, "unavailable") == 0) {
+		for (x = r->rxs; x != NULL; x = next) {
+			next = x->next;
+			if (strcmp(x->peer, from) == 0)
+				rx_fail(r, x, XE_UNAVAILABLE, "the sender went offline", 0);
+		}
+	}
+	return 1;
+}
+
+static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	struct receiver *r = arg;
+	const char *from = xmpp_stanza_get_from(st);
+	const char *cond, *app, *why;
+	struct rx *x;
+	struct xerr err;
+	char shown[SINK_NAME_MAX + 1];
+	int m;
+
+	if (!allowed(r, from)) {
+		log_info("refused an offer from %s (not allowed; see --from, accept_from)",
+			 from != NULL ? from : "?");
+		session_reply_error(s, st, "cancel", "forbidden", NULL, NULL, "Offer declined");
+		return 1;
+	}
+	x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		session_reply_error(s, st, "wait", "resource-constraint", NULL, NULL, NULL);
+		return 1;
+	}
+	snprintf(x->peer, sizeof(x->peer), "%s", from);
+	x->next = r->rxs;
+	r->rxs = x;
+	if (si_offer_parse(st, &x->offer, &cond, &app, &why) < 0) {
+		session_reply_error(s, st, "cancel", cond, app, NS_SI, why);
+		snprintf(x->safe, sizeof(x->safe), "an offer");
+		rx_fail(r, x, XE_PROTOCOL, why, 0);
+		return 1;
+	}
+	if (sink_sanitize_name(x->offer.name, x->safe))
+		log_info("offered name \"%s\" is saved as \"%s\"",
+			 log_printable(x->offer.name, shown, sizeof(shown)), x->safe);
+	if ((x->offer.methods & r->methods) == 0) {
+		session_reply_error(s, st, "cancel", "bad-request", "no-valid-streams", NS_SI, NULL);
+		rx_fail(r, x, XE_UNAVAILABLE, "no offered method is accepted here", 0);
+		return 1;
+	}
+	xerr_clear(&err);
+	if (r->acct->max_size >= 0 && x->offer.size > r->acct->max_size)
+		xerr_set(&err, XE_CANTCREAT, "the file has %lld bytes, more than max_size "
+			 "(%lld)", x->offer.size, r->acct->max_size);
+	else if (rx_find(r, from, x->offer.sid) != x)
+		xerr_set(&err, XE_PROTOCOL, "stream id %s is already in use", x->offer.sid);
+	else if (sink_check_space(r->dir, x->offer.size, &err) == XE_OK)
+		sink_open(&x->sink, r->dir, x->safe, x->offer.size, x->offer.md5[0] != '\0', &err);
+	if (err.code != XE_OK) {
+		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL, err.msg);
+		rx_fail(r, x, err.code, err.msg, 0);
+		return 1;
+	}
+	m = METHOD_IBB;
+	{
+		xmpp_stanza_t *si = si_accept_build(session_ctx(s), m);
+		session_reply_result(s, st, si);
+		xmpp_stanza_release(si);
+	}
+	x->last_ms = session_now_ms();
+	log_debug("accepted %s (%lld bytes) from %s, stream %s", x->safe, x->offer.size,
+		  x->peer, x->offer.sid);
+	return 1;
+}
+
+static void rx_deliver(struct receiver *r, struct rx *x, xmpp_stanza_t *close_iq)
+{
+	char path[4096], shown[4096];
+	struct xerr err;
+	struct sink *sink = x->sink;
+
+	xerr_clear(&err);
+	x->sink = NULL;
+	if (sink_commit(sink, x->offer.md5[0] != '\0' ? x->offer.md5 : NULL, path, sizeof(path),
+			&err) != XE_OK) {
+		session_reply_error(r->s, close_iq, "cancel", "not-acceptable", NULL, NULL, err.msg);
+		rx_fail(r, x, err.code, err.msg, 0);
+		return;
+	}
+	session_reply_result(r->s, close_iq, NULL);
+	progress_finish(&x->pr, 1, "ibb");
+	log_printable(path, shown, sizeof(shown));
+	printf("%s\n", shown);
+	fflush(stdout);
+	r->handled++;
+	r->delivered++;
+	rx_unlink(r, x);
+}
+
+/* One <data/> element, from an iq (ack it) or a message (no ack). */
+static void rx_data(struct receiver *r, struct rx *x, xmpp_stanza_t *st, xmpp_stanza_t *data,
+		    unsigned seq, int is_iq)
+{
+	struct xerr err;
+	char *b64;
+	long n;
+
+	if (seq != x->seq) {
+		char why[96];
+		snprintf(why, sizeof(why), "data out of order (seq %u, expected %u)", seq, x->seq);
+		if (is_iq)
+			session_reply_error(r->s, st, "cancel", "unexpected-request", NULL, NULL, why);
+		rx_fail(r, x, XE_PROTOCOL, why, 1);
+		return;
+	}
+	b64 = xmpp_stanza_get_text(data);
+	n = b64 != NULL ? b64_decode(b64, r->buf, (size_t)x->block) : 0;
+	if (b64 != NULL)
+		xmpp_free(session_ctx(r->s), b64);
+	if (n < 0) {
+		if (is_iq)
+			session_reply_error(r->s, st, "cancel", "bad-request", NULL, NULL,
+					    "invalid base64 or block larger than block-size");
+		rx_fail(r, x, XE_PROTOCOL, "invalid base64 or a block larger than block-size", 1);
+		return;
+	}
+	xerr_clear(&err);
+	if (sink_write(x->sink, r->buf, (size_t)n, &err) != XE_OK) {
+		if (is_iq)
+			session_reply_error(r->s, st, "cancel", "not-acceptable", NULL, NULL, err.msg);
+		rx_fail(r, x, err.code, err.msg, 1);
+		return;
+	}
+	x->seq = ibb_seq_next(x->seq);
+	x->last_ms = session_now_ms();
+	if (is_iq)
+		session_reply_result(r->s, st, NULL);
+	progress_update(&x->pr, sink_bytes(x->sink));
+}
+
+static int recv_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	struct receiver *r = arg;
+	const char *from = xmpp_stanza_get_from(st);
+	const char *cond;
+	char sid[128];
+	unsigned seq;
+	int block, messages;
+	xmpp_stanza_t *data;
+	struct rx *x;
+
+	if (xmpp_stanza_get_child_by_name_and_ns(st, "open", NS_IBB) != NULL) {
+		if (ibb_parse_open(st, sid, &block, &messages, &cond) < 0) {
+			session_reply_error(s, st, cond[0] == 'r' ? "modify" : "cancel", cond,
+					    NULL, NULL, NULL);
+			return 1;
+		}
+		x = rx_find(r, from, sid);
+		if (x == NULL || x->opened) {
+			session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL, NULL);
+			return 1;
+		}
+		if (block > r->max_block) {
+			session_reply_error(s, st, "modify", "resource-constraint", NULL, NULL, NULL);
+			return 1;
+		}
+		x->block = block;
+		x->opened = 1;
+		x->last_ms = session_now_ms();
+		session_reply_result(s, st, NULL);
+		progress_start(&x->pr, x->safe, x->offer.size,
+			       isatty(STDERR_FILENO) && log_enabled(LOG_WARN));
+		return 1;
+	}
+	if ((data = ibb_parse_data(st, sid, &seq)) != NULL) {
+		x = rx_find(r, from, sid);
+		if (x == NULL || !x->opened) {
+			session_reply_error(s, st, "cancel", "item-not-found", NULL, NULL, NULL);
+			return 1;
+		}
+		rx_data(r, x, st, data, seq, 1);
+		return 1;
+	}
+	if (ibb_parse_close(st, sid) == 0) {
+		x = rx_find(r, from, sid);
+		if (x == NULL || !x->opened) {
+			session_reply_error(s, st, "cancel", "item-not-found", NULL, NULL, NULL);
+			return 1;
+		}
+		rx_deliver(r, x, st);
+		return 1;
+	}
+	session_reply_error(s, st, "cancel", "bad-request", NULL, NULL, NULL);
+	return 1;
+}
+
+static int recv_message(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	struct receiver *r = arg;
+	xmpp_stanza_t *data;
+	char sid[128];
+	unsigned seq;
+	struct rx *x;
+
+	if ((data = ibb_parse_data(st, sid, &seq)) == NULL)
+		return 0;
+	x = rx_find(r, xmpp_stanza_get_from(st), sid);
+	if (x != NULL && x->opened)
+		rx_data(r, x, st, data, seq, 0);
+	(void)s;
+	return 1;
+}
+
+static char *join_allowed(const struct account *acct, const char **from)
+{
+	size_t len = acct->accept_from != NULL ? strlen(acct->accept_from) + 1 : 1;
+	char *all;
+	int i;
+
+	for (i = 0; from != NULL && from[i] != NULL; i++)
+		len += strlen(from[i]) + 1;
+	all = calloc(1, len);
+	if (all == NULL)
+		return NULL;
+	if (acct->accept_from != NULL)
+		strcat(all, acct->accept_from);
+	for (i = 0; from != NULL && from[i] != NULL; i++) {
+		strcat(all, " ");
+		strcat(all, from[i]);
+	}
+	return all;
+}
+
+enum xerr_code recv_run(struct account *acct, const struct xfer_opts *o, struct xerr *err)
+{
+	struct receiver r;
+	long long deadline;
+	enum xerr_code rc;
+	struct jid j;
+	const char *why;
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.acct = acct;
+	xerr_clear(&r.first);
+	for (i = 0; o->from != NULL && o->from[i] != NULL; i++)
+		if (jid_parse(o->from[i], &j, &why) < 0)
+			return xerr_set(err, XE_USAGE, "--from '%s' is not a JID: %s", o->from[i], why);
+	r.allow = join_allowed(acct, o->from);
+	if (r.allow == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	if (strspn(r.allow, " ") == strlen(r.allow)) {
+		free(r.allow);
+		return xerr_set(err, XE_USAGE, "nobody may send files here: name senders with "
+				"--from JID or 'accept_from' in the config");
+	}
+	r.dir = o->dir != NULL ? o->dir : acct->drop_dir != NULL ? acct->drop_dir : ".";
+	if (access(r.dir, W_OK | X_OK) < 0) {
+		rc = xerr_set(err, XE_CANTCREAT, "cannot write to %s: %s", r.dir, strerror(errno));
+		free(r.allow);
+		return rc;
+	}
+	if (acct->methods[0] != 0)
+		for (i = 0; acct->methods[i] != 0; i++)
+			r.methods |= (unsigned)acct->methods[i];
+	else
+		r.methods = METHOD_IBB;
+	r.max_block = acct->ibb_block_size > 0 ? acct->ibb_block_size : IBB_BLOCK_MAX;
+	r.buf = malloc(IBB_BLOCK_MAX + 3);
+	if (r.buf == NULL) {
+		free(r.allow);
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	}
+
+	rc = account_resolve_password(acct, err);
+	if (rc == XE_OK)
+		rc = session_open(&r.s, acct, OPTS_DEFAULT_TIMEOUT * 1000L, err);
+	if (rc != XE_OK) {
+		free(r.buf);
+		free(r.allow);
+		return rc;
+	}
+	if (acct->tls == TLS_TRUST)
+		log_warn("the server certificate is not verified (tls = trust)");
+	session_add_feature(r.s, NS_SI);
+	session_add_feature(r.s, NS_SI_FT);
+	session_add_feature(r.s, NS_IBB);
+	session_on_presence(r.s, recv_presence, &r);
+	session_on_message(r.s, recv_message, &r);
+	session_route_iq(r.s, NS_SI, recv_offer, &r);
+	session_route_iq(r.s, NS_IBB, recv_ibb, &r);
+	{
+		/* Ask for the roster: only a resource that did is sent presence
+		 * subscription requests (RFC 6121 3.1.3). Then go online. */
+		xmpp_stanza_t *iq = xmpp_iq_new(session_ctx(r.s), "get", NULL);
+		xmpp_stanza_t *q = xmpp_stanza_new(session_ctx(r.s));
+		xmpp_stanza_t *reply;
+		xmpp_stanza_set_name(q, "query");
+		xmpp_stanza_set_ns(q, "jabber:iq:roster");
+		xmpp_stanza_add_child(iq, q);
+		xmpp_stanza_release(q);
+		reply = session_iq_wait(r.s, iq, OPTS_DEFAULT_TIMEOUT * 1000L, err);
+		if (reply != NULL)
+			xmpp_stanza_release(reply);
+		xerr_clear(err);
+		session_presence(r.s, NULL, NULL);
+	}
+	log_info("online as %s, waiting for %d file%s", session_jid(r.s), o->count,
+		 o->count == 1 ? "" : "s");
+
+	deadline = o->timeout > 0 ? session_now_ms() + (long long)o->timeout * 1000 : 0;
+	while (r.handled < o->count && session_connected(r.s)) {
+		long long now = session_now_ms();
+		struct rx *x, *next;
+
+		if (deadline != 0 && now >= deadline)
+			break;
+		for (x = r.rxs; x != NULL; x = next) {
+			next = x->next;
+			if (now - x->last_ms > (long long)o->idle_timeout * 1000)
+				rx_fail(&r, x, XE_TEMPFAIL, x->opened ? "no data for too long "
+					"(--idle-timeout)" : "the stream was never opened", 1);
+		}
+		session_run(r.s, r.rxs != NULL ? 5 : 100);
+	}
+	/* Each failed transfer was reported by rx_fail(); what is left to say
+	 * is why recv stopped early, or a count. */
+	{
+		struct xerr end;
+		int failed = r.handled - r.delivered;
+
+		xerr_clear(&end);
+		if (r.handled < o->count && !session_connected(r.s))
+			xerr_set(&end, XE_UNAVAILABLE, "connection to the server lost");
+		else if (r.handled < o->count)
+			xerr_set(&end, XE_TEMPFAIL, "%d of %d file%s arrived within %d s",
+				 r.delivered, o->count, o->count == 1 ? "" : "s", o->timeout);
+		while (r.rxs != NULL)
+			rx_fail(&r, r.rxs, XE_TEMPFAIL, "stopped before the transfer ended", 1);
+		session_free(r.s);
+		free(r.buf);
+		free(r.allow);
+		if (end.code != XE_OK)
+			xerr_set(err, r.first.code != XE_OK ? r.first.code : end.code, "%s", end.msg);
+		else if (failed > 0 && r.handled > 1)
+			xerr_set(err, r.first.code, "%d of %d files were delivered", r.delivered,
+				 r.handled);
+		else if (failed > 0)
+			xerr_set(err, r.first.code, "%s", ""); /* already reported */
+	}
+	return err->code;
+}

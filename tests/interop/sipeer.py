@@ -1,0 +1,382 @@
+#!/usr/bin/python3
+"""sipeer.py - an independent XMPP file-transfer peer for interoperability tests.
+
+Stream Initiation (XEP-0095) with the file-transfer profile (XEP-0096), data over
+In-Band Bytestreams (XEP-0047), built on slixmpp 1.8.3 (Debian python3-slixmpp).
+
+  sipeer.py recv --jid J --password P --host IP --port N --cafile PEM --dir DIR
+                 [--resource R] [--count 1] [--timeout 60] [--from JID]
+                 [--max-block-size 65535] [-v]
+  sipeer.py send --jid J --password P --host IP --port N --cafile PEM
+                 --to FULLJID --file PATH [--resource R] [--block-size 4096]
+                 [--stanza iq|message] [--no-meta] [--desc TEXT] [--timeout 60] [-v]
+
+recv prints "received <path> <size> <sha256hex>" per file; send prints
+"sent <size> <seconds> <MB/s>" (seconds from IBB open to the acknowledged close,
+MB = 10^6 bytes). Both print "sipeer: online as <full JID>" on stderr once logged
+in. --timeout bounds the whole run (connecting included). Exit status: 0 success,
+1 failure, 2 usage, 3 timeout; every failure is explained on stderr.
+
+slixmpp 1.8.3 bugs worked around here (see /work/shared/notes/interop-peers.md):
+  1. xep_0095.offer() raises TypeError (it passes option strings where
+     Form.add_field() wants dicts): the offer stanza is built by hand below.
+  2. xep_0095 registers its coroutine _handle_request as a plain Callback, so the
+     coroutine is never awaited and 'si_request' never fires: it is re-registered
+     as a CoroutineCallback.
+  3. As receiver, xep_0095 picks the method of *lowest* priority (IBB before
+     S5B); we unregister S5B anyway, so IBB is the only method we ever choose.
+Also: slixmpp would resolve the JID's domain (A/AAAA via aiodns) even when given
+an address; get_dns_records() is overridden so that it connects to --host only.
+"""
+
+import argparse
+import asyncio
+import datetime
+import hashlib
+import ipaddress
+import logging
+import os
+import sys
+import time
+import uuid
+
+from slixmpp import ClientXMPP, JID
+from slixmpp.exceptions import IqError, IqTimeout
+from slixmpp.xmlstream.handler import CoroutineCallback
+from slixmpp.xmlstream.matcher import StanzaPath
+
+FT_NS = 'http://jabber.org/protocol/si/profile/file-transfer'
+IBB_NS = 'http://jabber.org/protocol/ibb'
+S5B_NS = 'http://jabber.org/protocol/bytestreams'
+
+EXIT_OK, EXIT_FAIL, EXIT_TIMEOUT = 0, 1, 3
+
+
+def err(msg):
+    print('sipeer: %s' % msg, file=sys.stderr, flush=True)
+
+
+def iq_error_text(e):
+    """'condition (type): text' of an IqError's <error/>."""
+    e = e.iq['error']
+    text = '%s (%s)' % (e['condition'], e['type'])
+    return text + (': ' + e['text'] if e['text'] else '')
+
+
+class Peer(ClientXMPP):
+    """Login, TLS, failure detection and the SI/IBB plugin set-up shared by both modes."""
+
+    def __init__(self, args):
+        jid = JID(args.jid)
+        if args.resource:
+            jid.resource = args.resource
+        super().__init__(jid, args.password)
+        self.args = args
+        self.ca_certs = args.cafile            # STARTTLS, verified for the JID's domain
+        self.deadline = time.monotonic() + args.timeout
+        self.done = self.loop.create_future()  # result: (exit code, message or None)
+        self.finishing = False
+
+        self.register_plugin('xep_0030')
+        self.register_plugin('xep_0047', {
+            'max_block_size': getattr(args, 'max_block_size', 8192)})
+        self.register_plugin('xep_0095')
+        self.register_plugin('xep_0096')
+        si = self['xep_0095']
+        # Workaround 2: await the SI request handler instead of dropping it.
+        self.remove_handler('SI Request')
+        self.register_handler(CoroutineCallback(
+            'SI Request', StanzaPath('iq@type=set/si'), si._handle_request))
+        # Workaround 3: offer/accept nothing but IBB.
+        si.unregister_method(S5B_NS)
+
+        self.add_event_handler('session_start', self.on_session_start)
+        self.add_event_handler('connection_failed',
+                               lambda e: self.fail('cannot connect: %s' % e))
+        self.add_event_handler('ssl_invalid_chain',
+                               lambda e: self.fail('TLS certificate not trusted: %s' % e))
+        self.add_event_handler('failed_all_auth',
+                               lambda _: self.fail('authentication failed'))
+        self.add_event_handler('stream_error',
+                               lambda e: self.fail('stream error: %s' % e['condition']))
+        self.add_event_handler('disconnected',
+                               lambda r: self.fail('disconnected: %s' % (r or 'by server')))
+
+    async def get_dns_records(self, domain, port=None):
+        # Never resolve anything: connect exactly to --host (an IP literal).
+        return [(self.args.host, self.args.host, self.args.port)]
+
+    def remaining(self):
+        """Seconds left before --timeout; used to bound every single wait."""
+        return max(0.1, self.deadline - time.monotonic())
+
+    def finish(self, code, msg=None):
+        if not self.done.done():
+            self.finishing = True
+            self.done.set_result((code, msg))
+
+    def fail(self, msg, code=EXIT_FAIL):
+        if not self.finishing:
+            self.finish(code, msg)
+
+    async def on_session_start(self, _):
+        self.send_presence()
+        err('online as %s' % self.boundjid.full)
+        try:
+            await self.started()
+        except IqError as e:
+            self.fail('%s: %s' % (self.stage(), iq_error_text(e)))
+        except IqTimeout:
+            self.fail('%s: no answer within --timeout' % self.stage(), EXIT_TIMEOUT)
+        except Exception as e:  # keep the failure visible, never hang
+            self.fail('%s: %s: %s' % (self.stage(), type(e).__name__, e))
+
+    def stage(self):
+        return 'login'
+
+    async def started(self):
+        pass
+
+    def progress(self):
+        return ''
+
+
+class Transfer:
+    """One accepted incoming file."""
+
+    def __init__(self, path, size, md5):
+        self.path, self.size, self.md5 = path, size, md5
+        self.fh = open(path, 'wb')
+        self.received = 0
+        self.sha256 = hashlib.sha256()
+        self.md5sum = hashlib.md5()
+
+
+class Receiver(Peer):
+    def __init__(self, args):
+        super().__init__(args)
+        self.auto_authorize = True   # approve presence subscription requests ...
+        self.auto_subscribe = True   # ... and subscribe back
+        self.transfers = {}          # (sid, peer full JID) -> Transfer
+        self.count = 0
+        self.add_event_handler('si_request', self.on_si_request)
+        self.add_event_handler('ibb_stream_data', self.on_data)
+        self.add_event_handler('ibb_stream_end', self.on_end)
+
+    def progress(self):
+        return ' (%d of %d files received)' % (self.count, self.args.count)
+
+    async def started(self):
+        await self.get_roster(timeout=self.remaining())
+
+    async def refuse(self, iq, condition, etype, text):
+        """Answer an SI offer with an error and forget it."""
+        si = self['xep_0095']
+        await si.api['del_pending'](None, iq['si']['id'], iq['from'])
+        reply = iq.reply()
+        reply['type'] = 'error'
+        reply['error']['condition'] = condition
+        reply['error']['type'] = etype
+        reply['error']['text'] = text
+        reply.send()
+        err('refused offer from %s: %s' % (iq['from'], text))
+
+    async def on_si_request(self, iq):
+        """An SI offer that slixmpp found valid (profile known, IBB offered)."""
+        a, peer, sid = self.args, iq['from'], iq['si']['id']
+        f = iq['si']['file']
+        if a.from_jid and peer.bare != JID(a.from_jid).bare:
+            # decline() answers <forbidden/> "Offer declined".
+            await self['xep_0095'].decline(peer, sid)
+            err('refused offer from %s: not --from' % peer)
+            return
+        name = f['name']
+        if not name or '/' in name or '\0' in name or name in ('.', '..'):
+            return await self.refuse(iq, 'not-acceptable', 'cancel',
+                                     'bad file name %r' % name)
+        try:
+            size = int(f['size'])
+            if size < 0:
+                raise ValueError
+        except ValueError:
+            return await self.refuse(iq, 'bad-request', 'modify',
+                                     'bad file size %r' % f['size'])
+        path = os.path.join(a.dir, name)
+        try:
+            self.transfers[(sid, peer.full)] = Transfer(path, size, f['hash'].lower())
+        except OSError as e:
+            await self.refuse(iq, 'internal-server-error', 'wait', 'cannot write file')
+            return self.fail('cannot open %s: %s' % (path, e))
+        # accept() answers with stream-method=IBB and pre-authorizes the IBB sid.
+        await self['xep_0095'].accept(peer, sid)
+
+    def on_data(self, stream):
+        data = stream.read()   # one block per event, already base64-decoded
+        t = self.transfers.get((stream.sid, stream.peer_jid.full))
+        if t is None:
+            return
+        try:
+            t.fh.write(data)
+        except OSError as e:
+            return self.fail('writing %s: %s' % (t.path, e))
+        t.received += len(data)
+        t.sha256.update(data)
+        t.md5sum.update(data)
+        if t.received > t.size:
+            self.fail('%s: more data than the %d bytes offered' % (t.path, t.size))
+
+    def on_end(self, stream):
+        t = self.transfers.pop((stream.sid, stream.peer_jid.full), None)
+        if t is None:
+            return
+        t.fh.close()
+        if not stream.stream_in_closed:
+            # slixmpp closed it itself: bad seq or a block above block-size.
+            return self.fail('%s: IBB stream aborted (bad seq or oversized block)' % t.path)
+        if t.received != t.size:
+            return self.fail('%s: stream closed after %d of %d bytes'
+                             % (t.path, t.received, t.size))
+        if t.md5 and t.md5 != t.md5sum.hexdigest():
+            return self.fail('%s: md5 mismatch (offered %s)' % (t.path, t.md5))
+        print('received %s %d %s' % (t.path, t.size, t.sha256.hexdigest()), flush=True)
+        self.count += 1
+        if self.count >= self.args.count:
+            self.finish(EXIT_OK)
+
+
+class Sender(Peer):
+    def __init__(self, args):
+        super().__init__(args)
+        self.where = 'login'
+
+    def stage(self):
+        return self.where
+
+    def offer(self, to, sid, path):
+        """Workaround 1: the XEP-0095/0096 offer, built without xep_0095.offer()."""
+        a, st = self.args, os.stat(path)
+        iq = self.make_iq_set(ito=to)
+        iq['si']['id'] = sid
+        iq['si']['profile'] = FT_NS
+        iq['si']['mime_type'] = 'application/octet-stream'
+        f = iq['si']['file']
+        f['name'] = os.path.basename(path)
+        f['size'] = st.st_size
+        if not a.no_meta:
+            md5 = hashlib.md5()
+            with open(path, 'rb') as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b''):
+                    md5.update(chunk)
+            f['hash'] = md5.hexdigest()
+            f['date'] = datetime.datetime.fromtimestamp(
+                int(st.st_mtime), datetime.timezone.utc)
+        if a.desc:
+            f['desc'] = a.desc
+        form = iq['si']['feature_neg']['form']
+        form['type'] = 'form'
+        form.add_field(var='stream-method', ftype='list-single',
+                       options=[{'value': IBB_NS}])
+        return iq, st.st_size
+
+    async def started(self):
+        a = self.args
+        sid = uuid.uuid4().hex           # also the IBB sid, as XEP-0096 requires
+        self.where = 'offer'
+        iq, size = self.offer(JID(a.to), sid, a.file)
+        try:
+            answer = await iq.send(timeout=self.remaining())
+        except IqError as e:
+            return self.fail('offer declined: %s' % iq_error_text(e))
+        method = answer['si']['feature_neg']['form'].get_values().get('stream-method')
+        if method != IBB_NS:
+            return self.fail('peer chose stream method %r, not IBB' % method)
+
+        self.where = 'IBB open'
+        t0 = time.monotonic()
+        stream = await self['xep_0047'].open_stream(
+            answer['from'], block_size=a.block_size, sid=sid,
+            use_messages=(a.stanza == 'message'), timeout=self.remaining())
+        self.where = 'IBB data'
+        sent = 0
+        with open(a.file, 'rb') as fh:
+            for block in iter(lambda: fh.read(a.block_size), b''):
+                # iq: waits for this block's ack; message: no ack at all.
+                await stream.send(block, timeout=self.remaining())
+                sent += len(block)
+                if a.stanza == 'message':
+                    await asyncio.sleep(0)   # let the send queue drain
+        self.where = 'IBB close'
+        await stream.close(timeout=self.remaining())
+        secs = time.monotonic() - t0
+        if sent != size:
+            return self.fail('file changed while sending: %d bytes, offered %d' % (sent, size))
+        print('sent %d %.3f %.3f' % (sent, secs, sent / secs / 1e6 if secs else 0.0),
+              flush=True)
+        self.finish(EXIT_OK)
+
+
+async def run(peer):
+    a = peer.args
+    peer.connect((a.host, a.port))
+    try:
+        code, msg = await asyncio.wait_for(asyncio.shield(peer.done), peer.remaining())
+    except asyncio.TimeoutError:
+        code, msg = EXIT_TIMEOUT, 'timeout after %g s%s' % (a.timeout, peer.progress())
+    peer.finishing = True                  # our own disconnect is no failure
+    if msg:
+        err(msg)
+    peer.cancel_connection_attempt()
+    try:
+        await asyncio.wait_for(peer.disconnect(wait=1), 3)
+    except Exception:
+        pass
+    return code
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    sub = p.add_subparsers(dest='cmd', required=True)
+    for name in ('recv', 'send'):
+        s = sub.add_parser(name)
+        s.add_argument('--jid', required=True)
+        s.add_argument('--password', required=True)
+        s.add_argument('--resource', help='resource to bind (default: from --jid or server)')
+        s.add_argument('--host', required=True, help='server IP address (no DNS)')
+        s.add_argument('--port', type=int, required=True)
+        s.add_argument('--cafile', required=True, help='PEM to verify the server with')
+        s.add_argument('--timeout', type=float, default=60, help='bound of the whole run (s)')
+        s.add_argument('-v', '--verbose', action='store_true', help='log all XML to stderr')
+    r = sub.choices['recv']
+    r.add_argument('--dir', required=True)
+    r.add_argument('--count', type=int, default=1)
+    r.add_argument('--from', dest='from_jid', help='accept offers only from this bare JID')
+    r.add_argument('--max-block-size', type=int, default=65535)
+    s = sub.choices['send']
+    s.add_argument('--to', required=True, help='full JID of the receiver')
+    s.add_argument('--file', required=True)
+    s.add_argument('--block-size', type=int, default=4096, help='bytes before base64')
+    s.add_argument('--stanza', choices=('iq', 'message'), default='iq',
+                   help='IBB data stanza kind')
+    s.add_argument('--no-meta', action='store_true', help='offer no hash and no date')
+    s.add_argument('--desc', help='<desc> of the offer')
+    a = p.parse_args()
+    try:
+        ipaddress.ip_address(a.host)
+    except ValueError:
+        p.error('--host must be an IP address')
+    if a.cmd == 'recv' and not os.path.isdir(a.dir):
+        p.error('--dir %s is not a directory' % a.dir)
+    if a.cmd == 'send' and not os.path.isfile(a.file):
+        p.error('--file %s is not a file' % a.file)
+    if a.cmd == 'send' and not 1 <= a.block_size <= 65535:
+        p.error('--block-size must be 1..65535')
+    logging.basicConfig(level=logging.DEBUG if a.verbose else logging.ERROR,
+                        format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    peer = (Receiver if a.cmd == 'recv' else Sender)(a)
+    sys.exit(peer.loop.run_until_complete(run(peer)))
+
+
+if __name__ == '__main__':
+    main()

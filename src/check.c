@@ -100,7 +100,7 @@ enum xerr_code check_run(struct account *acct, int timeout_s, struct xerr *err)
 	rc = disco_server(s, deadline, &d, err);
 	/* The server's <enabled/> comes after login; discovery ran the loop. */
 	printf(ROW "\n", "stream management:", session_sm(s) == 2 ? "enabled"
-	       : session_sm(s) == 1 ? "offered, not enabled" : "not offered");
+	       : session_sm(s) == 1 ? "offered (xfer does not use it)" : "not offered");
 	if (rc == XE_OK)
 		check_services(&d);
 	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == XE_OK)

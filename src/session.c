@@ -573,7 +573,11 @@ enum xerr_code session_open(struct session **out, const struct account *acct,
 	case TLS_TRUST:    flags = XMPP_CONN_FLAG_MANDATORY_TLS | XMPP_CONN_FLAG_TRUST_TLS; break;
 	case TLS_OFF:      flags = XMPP_CONN_FLAG_DISABLE_TLS; break;
 	}
-	xmpp_conn_set_flags(s->conn, flags);
+	/* No stream management: xfer never resumes a session, and a resumable
+	 * one makes the server hide our disconnection from the peer (its
+	 * session hibernates, no unavailable presence is sent); libstrophe
+	 * would also add an <r/> after every stanza we send. */
+	xmpp_conn_set_flags(s->conn, flags | XMPP_CONN_FLAG_DISABLE_SM);
 	if (acct->cafile != NULL)
 		xmpp_conn_set_cafile(s->conn, acct->cafile);
 	xmpp_conn_set_certfail_handler(s->conn, session_certfail);

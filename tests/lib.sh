@@ -168,3 +168,46 @@ assert_grep() {
 assert_no_grep() {
 	! grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "'$2' unexpectedly in $(basename "$1")"; }
 }
+
+# start_recv CONFIG [ARGS...]: `xfer recv -v -c CONFIG ARGS` in the
+# background, stdout in $T/recv.out, stderr in $T/recv.err; waits (bounded)
+# until it is online. Sets RECV_PID.
+start_recv() {
+	local cfg=$1 i
+	shift
+	: > "$T/recv.err"
+	# Not under timeout(1): tests kill this very process. wait_rc bounds it.
+	"$XFER" recv -v -c "$cfg" "$@" >"$T/recv.out" 2>"$T/recv.err" </dev/null &
+	RECV_PID=$!
+	at_exit "kill $RECV_PID 2>/dev/null"
+	for ((i = 0; i < 100; i++)); do
+		grep -q "online as" "$T/recv.err" && return 0
+		kill -0 "$RECV_PID" 2>/dev/null || { cat "$T/recv.err"; fail "recv exited early"; }
+		sleep 0.1
+	done
+	cat "$T/recv.err"
+	fail "recv did not come online within 10 s"
+}
+
+# wait_rc PID [SECONDS]: wait for PID (a child of this shell; do not call
+# it in $(...)) at most SECONDS (default 60); its exit status is left in
+# WAIT_RC. Fails the test on timeout.
+wait_rc() {
+	local pid=$1 secs=${2:-60} i
+	WAIT_RC=0
+	for ((i = 0; i < secs * 10; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" || WAIT_RC=$?
+			return 0
+		fi
+		sleep 0.1
+	done
+	kill "$pid" 2>/dev/null
+	fail "process $pid still running after $secs s"
+}
+
+# sha FILE: its sha256
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# files_in DIR: the number of entries (hidden ones too) in DIR
+files_in() { find "$1" -mindepth 1 | wc -l; }

@@ -1,0 +1,43 @@
+#!/bin/bash
+# A transfer cut short on either side: the sender killed mid-transfer makes
+# recv exit non-zero and leave no file (not even a temp file); the receiver
+# killed makes send exit non-zero. Rate-limited so the transfer is slow
+# enough to be interrupted.
+. "$TESTS_SRCDIR/lib.sh"
+prosody_start 'modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "presence"; "ping"; "smacks"; "posix"; "limits" }' \
+	'limits = { c2s = { rate = "200kb/s"; burst = "1s" } }'
+ca=$(write_config alice)
+cb=$(write_config bob "resource = box")
+mkdir "$T/in"
+head -c 4000000 /dev/urandom > "$T/f.bin"
+
+start_recv "$cb" -d "$T/in" --from alice@localhost
+"$XFER" send -c "$ca" bob@localhost/box "$T/f.bin" >"$T/out" 2>"$T/err" &
+send_pid=$!
+at_exit "kill $send_pid 2>/dev/null"
+for ((i = 0; i < 100; i++)); do
+	[ -n "$(find "$T/in" -name '.xfer-*.part' -size +20k)" ] && break
+	sleep 0.1
+done
+[ -n "$(find "$T/in" -name '.xfer-*.part')" ] || fail "the transfer did not start"
+kill -9 "$send_pid"
+wait_rc "$RECV_PID" 30; rc=$WAIT_RC
+[ "$rc" -eq 69 ] || { cat "$T/recv.err"; fail "recv exited $rc after the sender died, not 69"; }
+assert_grep "$T/recv.err" "f.bin from alice@localhost/"
+assert_grep "$T/recv.err" "the sender went offline"
+[ "$(files_in "$T/in")" -eq 0 ] || fail "left behind: $(ls -A "$T/in")"
+
+start_recv "$cb" -d "$T/in" --from alice@localhost
+"$XFER" send -c "$ca" bob@localhost/box "$T/f.bin" >"$T/out" 2>"$T/err" &
+send_pid=$!
+at_exit "kill $send_pid 2>/dev/null"
+for ((i = 0; i < 100; i++)); do
+	[ -n "$(find "$T/in" -name '.xfer-*.part' -size +20k)" ] && break
+	sleep 0.1
+done
+kill -9 "$RECV_PID"
+wait_rc "$send_pid" 30; rc=$WAIT_RC
+[ "$rc" -ne 0 ] || fail "send succeeded although the receiver died"
+[ "$rc" -eq 69 ] || { cat "$T/err"; fail "send exited $rc, not 69"; }
+assert_grep "$T/err" "f.bin: "
+exit 0

@@ -342,6 +342,11 @@ void session_add_feature(struct session *s, const char *var)
 
 void session_send(struct session *s, xmpp_stanza_t *st)
 {
+	char id[32];
+
+	/* RFC 6120 8.1.3: every IQ has an id; servers drop one without. */
+	if (xmpp_stanza_get_id(st) == NULL && strcmp(xmpp_stanza_get_name(st), "iq") == 0)
+		xmpp_stanza_set_id(st, session_new_id(s, id));
 	if (s->state == SS_CONNECTED)
 		xmpp_send(s->conn, st);
 	xmpp_stanza_release(st);
@@ -627,7 +632,7 @@ void session_free(struct session *s)
 		return;
 	if (s->conn != NULL && s->state == SS_CONNECTED) {
 		xmpp_disconnect(s->conn);
-		deadline = session_now_ms() + 1000;
+		deadline = session_now_ms() + 3000; /* a rate-limited server reads slowly */
 		while (s->state == SS_CONNECTED && session_now_ms() < deadline)
 			xmpp_run_once(s->ctx, 50);
 	}
@@ -753,6 +758,14 @@ void session_iq_forget(struct session *s, void *arg)
 int session_send_queue(struct session *s)
 {
 	return xmpp_conn_send_queue_len(s->conn);
+}
+
+void session_drop_queue(struct session *s)
+{
+	char *dropped;
+
+	while ((dropped = xmpp_conn_send_queue_drop_element(s->conn, XMPP_QUEUE_YOUNGEST)) != NULL)
+		xmpp_free(s->ctx, dropped);
 }
 
 struct iq_wait {

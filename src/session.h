@@ -65,6 +65,10 @@ void session_iq_forget(struct session *s, void *arg);
 /* Stanzas waiting in libstrophe's send queue. */
 int session_send_queue(struct session *s);
 
+/* Drops every queued stanza not yet partly written: for an abort, so that
+ * what is sent next (a <close/>) is not stuck behind data. */
+void session_drop_queue(struct session *s);
+
 /* Sends iq and waits for the reply. Returns a copy the caller releases, or
  * NULL with err set (XE_TEMPFAIL on timeout, XE_UNAVAILABLE if the
  * connection was lost). An error reply is returned as a stanza, not as err. */

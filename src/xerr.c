@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "signals.h"
 #include "xerr.h"
 
 enum xerr_code xerr_set(struct xerr *err, enum xerr_code code, const char *fmt, ...)
@@ -37,6 +38,7 @@ int xerr_exit_code(enum xerr_code code)
 	case XE_PROTOCOL:    return 76;
 	case XE_NOPERM:      return 77;
 	case XE_CONFIG:      return 78;
+	case XE_SIGNAL:      return 128 + signals_caught();
 	}
 	return 70;
 }

@@ -19,6 +19,7 @@ enum xerr_code {
 	XE_PROTOCOL,	/* the peer or server broke the protocol    -> 76 */
 	XE_NOPERM,	/* authentication, trust or file permission -> 77 */
 	XE_CONFIG,	/* bad or missing configuration             -> 78 */
+	XE_SIGNAL,	/* stopped by a signal                -> 128 + signal */
 };
 
 struct xerr {

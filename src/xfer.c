@@ -12,6 +12,7 @@
 #include "config.h"
 #include "log.h"
 #include "opts.h"
+#include "signals.h"
 #include "xerr.h"
 
 int main(int argc, char **argv)
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
 	char path[4096];
 	int rc;
 
-	signal(SIGPIPE, SIG_IGN);
+	signals_init();
 	xerr_clear(&err);
 	log_init("xfer", 0);
 	rc = opts_parse(argc, (const char **)argv, &o, &err);

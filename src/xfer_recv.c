@@ -11,6 +11,7 @@
 #include "log.h"
 #include "progress.h"
 #include "session.h"
+#include "signals.h"
 #include "si.h"
 #include "sink.h"
 #include "xfer_recv.h"
@@ -421,7 +422,7 @@ enum xerr_code recv_run(struct account *acct, const struct xfer_opts *o, struct 
 		 o->count == 1 ? "" : "s");
 
 	deadline = o->timeout > 0 ? session_now_ms() + (long long)o->timeout * 1000 : 0;
-	while (r.handled < o->count && session_connected(r.s)) {
+	while (r.handled < o->count && session_connected(r.s) && !signals_caught()) {
 		long long now = session_now_ms();
 		struct rx *x, *next;
 
@@ -442,17 +443,22 @@ enum xerr_code recv_run(struct account *acct, const struct xfer_opts *o, struct 
 		int failed = r.handled - r.delivered;
 
 		xerr_clear(&end);
-		if (r.handled < o->count && !session_connected(r.s))
+		if (signals_caught())
+			xerr_set(&end, XE_SIGNAL, "stopped by signal %d", signals_caught());
+		else if (r.handled < o->count && !session_connected(r.s))
 			xerr_set(&end, XE_UNAVAILABLE, "connection to the server lost");
 		else if (r.handled < o->count)
 			xerr_set(&end, XE_TEMPFAIL, "%d of %d file%s arrived within %d s",
 				 r.delivered, o->count, o->count == 1 ? "" : "s", o->timeout);
 		while (r.rxs != NULL)
-			rx_fail(&r, r.rxs, XE_TEMPFAIL, "stopped before the transfer ended", 1);
+			rx_fail(&r, r.rxs, end.code == XE_SIGNAL ? XE_SIGNAL : XE_TEMPFAIL,
+				"stopped before the transfer ended", 1);
 		session_free(r.s);
 		free(r.buf);
 		free(r.allow);
-		if (end.code != XE_OK)
+		if (end.code == XE_SIGNAL)
+			xerr_set(err, XE_SIGNAL, "%s", end.msg);
+		else if (end.code != XE_OK)
 			xerr_set(err, r.first.code != XE_OK ? r.first.code : end.code, "%s", end.msg);
 		else if (failed > 0 && r.handled > 1)
 			xerr_set(err, r.first.code, "%d of %d files were delivered", r.delivered,

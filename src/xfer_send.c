@@ -13,6 +13,7 @@
 #include "log.h"
 #include "progress.h"
 #include "session.h"
+#include "signals.h"
 #include "si.h"
 #include "source.h"
 #include "xfer_send.h"
@@ -198,13 +199,16 @@ static enum xerr_code sender_find_peer(struct sender *snd, long long deadline, s
 		session_presence(snd->s, snd->target_bare, "subscribe");
 	}
 	/* Wait for the first resource, then a moment for the others. */
-	while (session_now_ms() < deadline && session_connected(snd->s) && !snd->refused) {
+	while (session_now_ms() < deadline && session_connected(snd->s) && !snd->refused &&
+	       !signals_caught()) {
 		if (snd->nres > 0 && first == 0)
 			first = session_now_ms();
 		if (first != 0 && session_now_ms() - first >= 500)
 			break;
 		session_run(snd->s, 50);
 	}
+	if (signals_caught())
+		return xerr_set(err, XE_SIGNAL, "stopped by signal %d", signals_caught());
 	if (!session_connected(snd->s))
 		return xerr_set(err, XE_UNAVAILABLE, "connection to the server lost");
 	if (snd->refused)
@@ -314,10 +318,17 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct x
 		return xerr_set(err, XE_SOFTWARE, "out of memory");
 	}
 	while ((rc = ibb_send_pump(snd->ibb)) == 0) {
-		if (!session_connected(snd->s))
+		if (signals_caught()) {
+			/* Tell the receiver, so it drops its partial file now;
+			 * unsent data would only delay that. */
+			session_drop_queue(snd->s);
+			session_send(snd->s, ibb_close_build(session_ctx(snd->s), snd->peer, sid));
+			ibb_send_fail(snd->ibb, XE_SIGNAL, "stopped by a signal");
+		} else if (!session_connected(snd->s)) {
 			ibb_send_fail(snd->ibb, XE_UNAVAILABLE, "connection to the server lost");
-		else
+		} else {
 			session_run(snd->s, 1);
+		}
 	}
 	progress_finish(&pr, rc == 1, method_name(method));
 	if (rc < 0) {
@@ -392,7 +403,9 @@ enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct 
 		struct xerr ferr;
 
 		xerr_clear(&ferr);
-		if (snd.peer_gone) {
+		if (signals_caught()) {
+			xerr_set(&ferr, XE_SIGNAL, "not sent: stopped by signal %d", signals_caught());
+		} else if (snd.peer_gone) {
 			xerr_set(&ferr, XE_UNAVAILABLE, "%s went offline", snd.peer);
 		} else if (!session_connected(snd.s)) {
 			xerr_set(&ferr, XE_UNAVAILABLE, "connection to the server lost");

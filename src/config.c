@@ -34,7 +34,7 @@ static long long config_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum config_type { CT_STRING, CT_PORT, CT_TLS, CT_METHODS, CT_JIDS, CT_BLOCK, CT_WINDOW, CT_SIZE };
+enum config_type { CT_STRING, CT_PATH, CT_PORT, CT_TLS, CT_METHODS, CT_JIDS, CT_BLOCK, CT_WINDOW, CT_SIZE };
 
 struct config_key {
 	const char *name;
@@ -50,8 +50,8 @@ static const struct config_key config_keys[] = {
 	{ "host",         CT_STRING, offsetof(struct account, host) },
 	{ "port",         CT_PORT,   offsetof(struct account, port) },
 	{ "tls",          CT_TLS,    offsetof(struct account, tls) },
-	{ "cafile",       CT_STRING, offsetof(struct account, cafile) },
-	{ "drop_dir",     CT_STRING, offsetof(struct account, drop_dir) },
+	{ "cafile",       CT_PATH,   offsetof(struct account, cafile) },
+	{ "drop_dir",     CT_PATH,   offsetof(struct account, drop_dir) },
 	{ "accept_from",  CT_JIDS,   offsetof(struct account, accept_from) },
 	{ "methods",      CT_METHODS, offsetof(struct account, methods) },
 	{ "ibb_block_size", CT_BLOCK, offsetof(struct account, ibb_block_size) },
@@ -291,6 +291,27 @@ static enum xerr_code config_value(struct config *cfg, struct account *a,
 			return xerr_set(err, XE_CONFIG, "%s:%d: empty value for '%s'",
 					cfg->path, lineno, k->name);
 		copy = strdup(value);
+		if (copy == NULL)
+			return xerr_set(err, XE_SOFTWARE, "out of memory");
+		*(char **)field = copy;
+		break;
+	}
+	case CT_PATH: {
+		const char *home = getenv("HOME");
+		char *copy;
+		if (*value == '\0')
+			return xerr_set(err, XE_CONFIG, "%s:%d: empty value for '%s'",
+					cfg->path, lineno, k->name);
+		if (strncmp(value, "~/", 2) == 0 && (home == NULL || *home == '\0'))
+			return xerr_set(err, XE_CONFIG, "%s:%d: '%s' starts with ~/ but HOME is "
+					"not set", cfg->path, lineno, k->name);
+		if (strncmp(value, "~/", 2) == 0) {
+			copy = malloc(strlen(home) + strlen(value));
+			if (copy != NULL)
+				sprintf(copy, "%s%s", home, value + 1);
+		} else {
+			copy = strdup(value);
+		}
 		if (copy == NULL)
 			return xerr_set(err, XE_SOFTWARE, "out of memory");
 		*(char **)field = copy;

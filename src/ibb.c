@@ -23,6 +23,8 @@ struct ibb_send {
 	enum ibb_state state;
 	uint16_t seq;
 	int inflight;
+	int constrained;	/* the receiver asked for smaller blocks */
+	int reoffer_block;	/* > 0: retry in a new stream with this size */
 	long long sent;		/* bytes read and sent */
 	long long acked;	/* bytes acknowledged */
 	unsigned char *buf;
@@ -85,10 +87,16 @@ static void ibb_opened(struct session *s, xmpp_stanza_t *reply, void *arg)
 	session_error_of(reply, cond, sizeof(cond), text, sizeof(text));
 	if (reply != NULL && strcmp(cond, "resource-constraint") == 0 && b->block / 2 >= IBB_BLOCK_MIN) {
 		b->block /= 2;
+		b->constrained = 1;
 		log_info("%s wants smaller IBB blocks; trying %d bytes", b->peer, b->block);
 		ibb_send_open(b);
 		return;
 	}
+	/* Some receivers (slixmpp) allow one open per stream id: after their
+	 * resource-constraint, the retry gets not-acceptable. A new offer,
+	 * with a new id, can then use the smaller size. */
+	if (reply != NULL && b->constrained && strcmp(cond, "not-acceptable") == 0)
+		b->reoffer_block = b->block;
 	ibb_fail_reply(b, reply, "opening the in-band bytestream");
 	(void)s;
 }
@@ -220,6 +228,7 @@ void ibb_send_fail(struct ibb_send *b, enum xerr_code code, const char *why)
 
 const struct xerr *ibb_send_error(const struct ibb_send *b) { return &b->err; }
 int ibb_send_block(const struct ibb_send *b) { return b->block; }
+int ibb_send_reoffer_block(const struct ibb_send *b) { return b->reoffer_block; }
 const char *ibb_send_sid(const struct ibb_send *b) { return b->sid; }
 
 void ibb_send_free(struct ibb_send *b)

@@ -147,9 +147,11 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 	x->next = r->rxs;
 	r->rxs = x;
 	if (si_offer_parse(st, &x->offer, &cond, &app, &why) < 0) {
+		int no_method = app != NULL && strcmp(app, "no-valid-streams") == 0;
 		session_reply_error(s, st, "cancel", cond, app, NS_SI, why);
 		snprintf(x->safe, sizeof(x->safe), "an offer");
-		rx_fail(r, x, XE_PROTOCOL, why, 0);
+		rx_fail(r, x, no_method ? XE_UNAVAILABLE : XE_PROTOCOL,
+			no_method ? "no offered method is accepted here" : why, 0);
 		return 1;
 	}
 	if (sink_sanitize_name(x->offer.name, x->safe))

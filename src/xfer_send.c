@@ -286,36 +286,31 @@ static enum xerr_code sender_offer(struct sender *snd, struct source *src, const
 	return XE_OK;
 }
 
-static enum xerr_code sender_file(struct sender *snd, const char *path, struct xerr *err)
+/* One offer and its stream. Returns 1 when the file arrived, 0 when a new
+ * offer should be made with *block (see ibb_send_reoffer_block()), -1 on
+ * failure (err set). */
+static int sender_attempt(struct sender *snd, struct source *src, int *block, struct xerr *err)
 {
-	struct source *src = NULL;
 	struct progress pr;
 	unsigned char rnd[16];
 	char sid[40];
 	int method = 0, rc, i;
-	enum xerr_code code;
 
-	code = source_open(&src, path, err);
-	if (code != XE_OK)
-		return code;
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		source_free(src);
-		return xerr_set(err, XE_SOFTWARE, "no randomness from OpenSSL");
+		xerr_set(err, XE_SOFTWARE, "no randomness from OpenSSL");
+		return -1;
 	}
 	for (i = 0; i < 16; i++)
 		snprintf(sid + 2 * i, 3, "%02x", rnd[i]);
-	code = sender_offer(snd, src, sid, &method, err);
-	if (code != XE_OK) {
-		source_free(src);
-		return code;
-	}
+	if (sender_offer(snd, src, sid, &method, err) != XE_OK)
+		return -1;
 	log_debug("%s accepted %s with %s", snd->peer, src->name, method_name(method));
 	progress_start(&pr, src->name, src->size, isatty(STDERR_FILENO) && log_enabled(LOG_WARN));
-	snd->ibb = ibb_send_new(snd->s, snd->peer, sid, src, &pr, snd->block, snd->window,
+	snd->ibb = ibb_send_new(snd->s, snd->peer, sid, src, &pr, *block, snd->window,
 				(long)snd->o->idle_timeout * 1000);
 	if (snd->ibb == NULL) {
-		source_free(src);
-		return xerr_set(err, XE_SOFTWARE, "out of memory");
+		xerr_set(err, XE_SOFTWARE, "out of memory");
+		return -1;
 	}
 	while ((rc = ibb_send_pump(snd->ibb)) == 0) {
 		if (signals_caught()) {
@@ -331,12 +326,36 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct x
 		}
 	}
 	progress_finish(&pr, rc == 1, method_name(method));
-	if (rc < 0) {
+	if (rc < 0 && ibb_send_reoffer_block(snd->ibb) > 0 && src->offset == 0) {
+		*block = ibb_send_reoffer_block(snd->ibb);
+		rc = 0;
+	} else if (rc < 0) {
 		const struct xerr *e = ibb_send_error(snd->ibb);
 		xerr_set(err, e->code, "%s", e->msg);
 	}
 	ibb_send_free(snd->ibb);
 	snd->ibb = NULL;
+	return rc;
+}
+
+static enum xerr_code sender_file(struct sender *snd, const char *path, struct xerr *err)
+{
+	struct source *src = NULL;
+	enum xerr_code code;
+	int block = snd->block, tries, rc = -1;
+
+	code = source_open(&src, path, err);
+	if (code != XE_OK)
+		return code;
+	for (tries = 0; tries < 4; tries++) {
+		rc = sender_attempt(snd, src, &block, err);
+		if (rc != 0)
+			break;
+		log_info("%s refused a second open of the stream; offering %s again with "
+			 "%d-byte blocks", snd->peer, src->name, block);
+	}
+	if (rc == 0)
+		xerr_set(err, XE_PROTOCOL, "%s kept refusing the in-band bytestream", snd->peer);
 	source_free(src);
 	return rc == 1 ? XE_OK : err->code;
 }

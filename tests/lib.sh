@@ -211,3 +211,32 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 # files_in DIR: the number of entries (hidden ones too) in DIR
 files_in() { find "$1" -mindepth 1 | wc -l; }
+
+# sipeer USER ARGS...: run the slixmpp peer (tests/interop/sipeer.py) as
+# USER on the private server; e.g. sipeer bob recv --dir D --resource peer.
+SIPEER=$TESTS_SRCDIR/interop/sipeer.py
+sipeer() {
+	local user=$1 verb=$2
+	shift 2
+	"$PYTHON" -c 'import slixmpp' 2>/dev/null || skip "python3-slixmpp is not installed"
+	"$PYTHON" "$SIPEER" "$verb" --jid "$user@localhost" --password "$user-pw" \
+		--host 127.0.0.1 --port "$C2S_PORT" --cafile "$PROSODY_DIR/server.pem" "$@"
+}
+
+# start_sipeer_recv USER RESOURCE ARGS...: a slixmpp receiver in the
+# background (stdout $T/peer.out, stderr $T/peer.err), online when this
+# returns. Sets PEER_PID.
+start_sipeer_recv() {
+	local user=$1 res=$2 i
+	shift 2
+	sipeer "$user" recv --resource "$res" "$@" >"$T/peer.out" 2>"$T/peer.err" </dev/null &
+	PEER_PID=$!
+	at_exit "kill $PEER_PID 2>/dev/null"
+	for ((i = 0; i < 150; i++)); do
+		grep -qF "online as $user@localhost/$res" "$T/peer.err" && return 0
+		kill -0 "$PEER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$T/peer.err"
+	fail "the slixmpp receiver did not come online"
+}

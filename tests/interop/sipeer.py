@@ -57,9 +57,13 @@ def err(msg):
 
 
 def iq_error_text(e):
-    """'condition (type): text' of an IqError's <error/>."""
+    """'condition [app-condition] (type): text' of an IqError's <error/>."""
     e = e.iq['error']
-    text = '%s (%s)' % (e['condition'], e['type'])
+    # Application-specific conditions (e.g. SI's <no-valid-streams/>) are
+    # the children outside the stanzas namespace.
+    app = [c.tag.split('}')[-1] for c in e.xml
+           if not c.tag.startswith('{urn:ietf:params:xml:ns:xmpp-stanzas}')]
+    text = '%s%s (%s)' % (e['condition'], ''.join(' ' + a for a in app), e['type'])
     return text + (': ' + e['text'] if e['text'] else '')
 
 
@@ -260,14 +264,16 @@ class Sender(Peer):
         iq['si']['profile'] = FT_NS
         iq['si']['mime_type'] = 'application/octet-stream'
         f = iq['si']['file']
-        f['name'] = os.path.basename(path)
+        # --name: offer any name, e.g. a hostile one, whatever the file is called.
+        f['name'] = a.name if a.name is not None else os.path.basename(path)
         f['size'] = st.st_size
         if not a.no_meta:
             md5 = hashlib.md5()
             with open(path, 'rb') as fh:
                 for chunk in iter(lambda: fh.read(1 << 20), b''):
                     md5.update(chunk)
-            f['hash'] = md5.hexdigest()
+            # --md5: announce a hash of our choosing (tests of a mismatch).
+            f['hash'] = a.md5 if a.md5 else md5.hexdigest()
             f['date'] = datetime.datetime.fromtimestamp(
                 int(st.st_mtime), datetime.timezone.utc)
         if a.desc:
@@ -275,7 +281,7 @@ class Sender(Peer):
         form = iq['si']['feature_neg']['form']
         form['type'] = 'form'
         form.add_field(var='stream-method', ftype='list-single',
-                       options=[{'value': IBB_NS}])
+                       options=[{'value': ns} for ns in (a.method_ns or [IBB_NS])])
         return iq, st.st_size
 
     async def started(self):
@@ -359,6 +365,10 @@ def main():
                    help='IBB data stanza kind')
     s.add_argument('--no-meta', action='store_true', help='offer no hash and no date')
     s.add_argument('--desc', help='<desc> of the offer')
+    s.add_argument('--name', help='the file name to offer (default: the base name of --file)')
+    s.add_argument('--md5', help='the MD5 to announce instead of the real one')
+    s.add_argument('--method-ns', action='append',
+                   help='a stream-method to offer (repeatable; default: IBB only)')
     a = p.parse_args()
     try:
         ipaddress.ip_address(a.host)
@@ -375,7 +385,13 @@ def main():
 
     asyncio.set_event_loop(asyncio.new_event_loop())
     peer = (Receiver if a.cmd == 'recv' else Sender)(a)
-    sys.exit(peer.loop.run_until_complete(run(peer)))
+    code = peer.loop.run_until_complete(run(peer))
+    # Cancel slixmpp's leftover tasks so that closing the loop stays quiet.
+    tasks = asyncio.all_tasks(peer.loop)
+    for task in tasks:
+        task.cancel()
+    peer.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    sys.exit(code)
 
 
 if __name__ == '__main__':

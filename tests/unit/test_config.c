@@ -188,6 +188,17 @@ static void test_values(void)
 	config_free(&cfg);
 }
 
+static void test_paths(void)
+{
+	struct config cfg;
+
+	setenv("HOME", "/home/u", 1);
+	cfg = parse_ok("jid = a@b.c\npassword = x\ndrop_dir = ~/in\ncafile = ~x/ca.pem\n");
+	is_str(cfg.accounts[0].drop_dir, "/home/u/in", "paths: ~/ is HOME");
+	is_str(cfg.accounts[0].cafile, "~x/ca.pem", "paths: ~user is not expanded");
+	config_free(&cfg);
+}
+
 static void test_accounts(void)
 {
 	struct config cfg = parse_ok("jid = d@x.org\npassword = p\n"
@@ -391,6 +402,7 @@ int main(void)
 	test_parse();
 	test_nul_and_long_lines();
 	test_values();
+	test_paths();
 	test_accounts();
 	test_mode();
 	test_password_cmd();

@@ -436,7 +436,11 @@ enum xerr_code recv_run(struct account *acct, const struct xfer_opts *o, struct 
 				rx_fail(&r, x, XE_TEMPFAIL, x->opened ? "no data for too long "
 					"(--idle-timeout)" : "the stream was never opened", 1);
 		}
-		session_run(r.s, r.rxs != NULL ? 5 : 100);
+		/* libstrophe 0.12 sleeps its full timeout even when TLS holds
+		 * bytes it has not parsed yet: keep it short while data flows.
+		 * (Measured, 32 MiB on a local Prosody: 5 ms 13.8 s, 1 ms 10.1 s;
+		 * a poll()-then-run_once(0) loop 11.6 s; 0 ms spins, 18.5 s.) */
+		session_run(r.s, r.rxs != NULL ? 1 : 100);
 	}
 	/* Each failed transfer was reported by rx_fail(); what is left to say
 	 * is why recv stopped early, or a count. */

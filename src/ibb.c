@@ -229,6 +229,8 @@ void ibb_send_fail(struct ibb_send *b, enum xerr_code code, const char *why)
 const struct xerr *ibb_send_error(const struct ibb_send *b) { return &b->err; }
 int ibb_send_block(const struct ibb_send *b) { return b->block; }
 int ibb_send_reoffer_block(const struct ibb_send *b) { return b->reoffer_block; }
+int ibb_send_opened(const struct ibb_send *b) { return b->sent > 0 || b->state == IBB_SENDING ||
+						      b->state == IBB_CLOSING; }
 const char *ibb_send_sid(const struct ibb_send *b) { return b->sid; }
 
 void ibb_send_free(struct ibb_send *b)

@@ -40,6 +40,8 @@ int ibb_send_block(const struct ibb_send *b);
 /* After a failure: > 0 if the receiver wants smaller blocks but refused a
  * second open of the same stream, so a new offer should use this size. */
 int ibb_send_reoffer_block(const struct ibb_send *b);
+/* 1 if the receiver accepted the open (so it holds a partial file). */
+int ibb_send_opened(const struct ibb_send *b);
 const char *ibb_send_sid(const struct ibb_send *b);
 void ibb_send_free(struct ibb_send *b);
 

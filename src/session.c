@@ -785,14 +785,24 @@ static void session_iq_wait_cb(struct session *s, xmpp_stanza_t *reply, void *ar
 xmpp_stanza_t *session_iq_wait(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
 			       struct xerr *err)
 {
+	return session_iq_wait_cancel(s, iq, timeout_ms, NULL, err);
+}
+
+xmpp_stanza_t *session_iq_wait_cancel(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
+				      const int *cancel, struct xerr *err)
+{
 	struct iq_wait w = { 0, NULL };
 	char what[3 * JID_PART_MAX + 3];
 
 	snprintf(what, sizeof(what), "%s", xmpp_stanza_get_to(iq) != NULL
 		 ? xmpp_stanza_get_to(iq) : s->domain);
 	session_iq(s, iq, timeout_ms, session_iq_wait_cb, &w);
-	while (!w.done)
-		session_run(s, 100);
+	while (!w.done && (cancel == NULL || !*cancel))
+		session_run(s, 50);
+	if (!w.done) {
+		session_iq_forget(s, &w);
+		return NULL;
+	}
 	if (w.reply == NULL) {
 		if (s->state != SS_CONNECTED)
 			xerr_set(err, XE_UNAVAILABLE, "connection to %s lost", s->peer);

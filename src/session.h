@@ -74,6 +74,10 @@ void session_drop_queue(struct session *s);
  * connection was lost). An error reply is returned as a stanza, not as err. */
 xmpp_stanza_t *session_iq_wait(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
 			       struct xerr *err);
+/* The same, but stops waiting (NULL, err not set) as soon as *cancel is
+ * nonzero, e.g. when the peer went offline. */
+xmpp_stanza_t *session_iq_wait_cancel(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
+				      const int *cancel, struct xerr *err);
 
 /* Incoming stanzas. A handler returns 1 if it took the stanza. IQs of type
  * get/set are routed by the namespace of their child; one that no route

@@ -1,4 +1,5 @@
 /* sink.c — see sink.h */
+#define _GNU_SOURCE /* O_TMPFILE (Linux); the fallback needs nothing special */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -128,6 +129,7 @@ enum xerr_code sink_check_space(const char *dir, long long size, struct xerr *er
 struct sink {
 	int dirfd;
 	int fd;
+	int anonymous;		/* O_TMPFILE: no name until commit */
 	char *dir;
 	char name[SINK_NAME_MAX + 1];
 	char tmp[64];
@@ -148,6 +150,7 @@ enum xerr_code sink_open(struct sink **out, const char *dir, const char *name,
 	if (s == NULL)
 		return xerr_set(err, XE_SOFTWARE, "out of memory");
 	s->dirfd = s->fd = -1;
+	s->tmp[0] = '\0';
 	s->size = size;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->dir = strdup(dir);
@@ -164,8 +167,20 @@ enum xerr_code sink_open(struct sink **out, const char *dir, const char *name,
 		sink_abort(s);
 		return rc;
 	}
-	s->fd = openat(s->dirfd, s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		       0600);
+	/* An unnamed file vanishes by itself if we die, even by SIGKILL; it
+	 * is linked in at commit through /proc/self/fd. Where that is not
+	 * available, a hidden named file is used (and removed on failure). */
+#ifdef O_TMPFILE
+	if (access("/proc/self/fd", X_OK) == 0) {
+		s->fd = openat(s->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		s->anonymous = s->fd >= 0;
+	}
+#endif
+	if (!s->anonymous)
+		s->fd = openat(s->dirfd, s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			       O_CLOEXEC, 0600);
+	if (s->anonymous)
+		s->tmp[0] = '\0';
 	if (s->fd < 0) {
 		rc = xerr_set(err, XE_CANTCREAT, "cannot create a file in %s: %s", dir,
 			      strerror(errno));
@@ -220,6 +235,7 @@ enum xerr_code sink_commit(struct sink *s, const char *expect_md5, char *path, s
 			   struct xerr *err)
 {
 	char final[SINK_NAME_MAX + 16];
+	char proc[64];
 	char got[65];
 	const char *dot;
 	enum xerr_code rc = XE_OK;
@@ -243,23 +259,24 @@ enum xerr_code sink_commit(struct sink *s, const char *expect_md5, char *path, s
 			      strerror(errno));
 		goto fail;
 	}
-	fd = s->fd;
-	s->fd = -1;
-	if (close(fd) < 0) {
-		rc = xerr_set(err, XE_IO, "cannot write to %s: %s", s->dir, strerror(errno));
-		goto fail;
-	}
+	if (s->anonymous)
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->fd);
 	/* "name.ext", then "name (1).ext", ...: link() never replaces a file. */
 	dot = strrchr(s->name, '.');
 	if (dot == NULL || dot == s->name)
 		dot = s->name + strlen(s->name);
 	for (i = 0; i < 10000; i++) {
+		int linked;
+
 		if (i == 0)
 			snprintf(final, sizeof(final), "%s", s->name);
 		else
 			snprintf(final, sizeof(final), "%.*s (%d)%s", (int)(dot - s->name),
 				 s->name, i, dot);
-		if (linkat(s->dirfd, s->tmp, s->dirfd, final, 0) == 0)
+		linked = s->anonymous
+		       ? linkat(AT_FDCWD, proc, s->dirfd, final, AT_SYMLINK_FOLLOW)
+		       : linkat(s->dirfd, s->tmp, s->dirfd, final, 0);
+		if (linked == 0)
 			break;
 		if (errno != EEXIST) {
 			rc = xerr_set(err, XE_CANTCREAT, "cannot create %s/%s: %s", s->dir,
@@ -272,7 +289,15 @@ enum xerr_code sink_commit(struct sink *s, const char *expect_md5, char *path, s
 			      s->dir, s->name);
 		goto fail;
 	}
-	unlinkat(s->dirfd, s->tmp, 0);
+	fd = s->fd;
+	s->fd = -1;
+	if (close(fd) < 0) { /* e.g. NFS reports write errors only here */
+		rc = xerr_set(err, XE_IO, "cannot write to %s: %s", s->dir, strerror(errno));
+		unlinkat(s->dirfd, final, 0);
+		goto fail;
+	}
+	if (!s->anonymous)
+		unlinkat(s->dirfd, s->tmp, 0);
 	fsync(s->dirfd);
 	snprintf(path, len, "%s/%s", s->dir, final);
 	s->tmp[0] = '\0';

@@ -30,8 +30,11 @@ struct rx {
 	struct rx *next;
 };
 
+#define RECV_MAX_ACTIVE 8	/* transfers at once, offered or open */
+
 struct receiver {
 	struct session *s;
+	int closing;		/* stopping: no new offers */
 	const struct xfer_opts *o;
 	struct account *acct;
 	char *allow;		/* accept_from and --from, space-separated */
@@ -122,6 +125,26 @@ static int recv_presence(struct session *s, xmpp_stanza_t *st, void *arg)
 	return 1;
 }
 
+static int rx_count(const struct receiver *r, long long *reserved)
+{
+	const struct rx *x;
+	int n = 0;
+
+	*reserved = 0;
+	for (x = r->rxs; x != NULL; x = x->next) {
+		n++;
+		*reserved += x->offer.size - (x->sink != NULL ? sink_bytes(x->sink) : 0);
+	}
+	return n;
+}
+
+/* What the peer is told when we cannot store its file: no local paths. */
+static const char *peer_text(const struct xerr *e)
+{
+	return e->code == XE_IO || e->code == XE_CANTCREAT ? "the receiver cannot store the file"
+	     : e->msg;
+}
+
 static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 {
 	struct receiver *r = arg;
@@ -130,12 +153,35 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 	struct rx *x;
 	struct xerr err;
 	char shown[SINK_NAME_MAX + 1];
-	int m;
+	long long reserved;
+	int active, m;
 
 	if (!allowed(r, from)) {
 		log_info("refused an offer from %s (not allowed; see --from, accept_from)",
 			 from != NULL ? from : "?");
 		session_reply_error(s, st, "cancel", "forbidden", NULL, NULL, "Offer declined");
+		return 1;
+	}
+	{
+		/* A second offer naming a running stream: refused, not counted. */
+		xmpp_stanza_t *si = xmpp_stanza_get_child_by_name_and_ns(st, "si", NS_SI);
+		const char *sid = si != NULL ? xmpp_stanza_get_attribute(si, "id") : NULL;
+		if (sid != NULL && rx_find(r, from, sid) != NULL) {
+			session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
+					    "stream id already in use");
+			return 1;
+		}
+	}
+	active = rx_count(r, &reserved);
+	if (r->closing || r->handled + active >= r->o->count) {
+		log_info("refused an offer from %s: no more files are taken", from);
+		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
+				    "the receiver takes no more files now");
+		return 1;
+	}
+	if (active >= RECV_MAX_ACTIVE) {
+		session_reply_error(s, st, "wait", "resource-constraint", NULL, NULL,
+				    "too many transfers at once");
 		return 1;
 	}
 	x = calloc(1, sizeof(*x));
@@ -144,8 +190,6 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 		return 1;
 	}
 	snprintf(x->peer, sizeof(x->peer), "%s", from);
-	x->next = r->rxs;
-	r->rxs = x;
 	if (si_offer_parse(st, &x->offer, &cond, &app, &why) < 0) {
 		int no_method = app != NULL && strcmp(app, "no-valid-streams") == 0;
 		session_reply_error(s, st, "cancel", cond, app, NS_SI, why);
@@ -154,6 +198,8 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 			no_method ? "no offered method is accepted here" : why, 0);
 		return 1;
 	}
+	x->next = r->rxs;
+	r->rxs = x;
 	if (sink_sanitize_name(x->offer.name, x->safe))
 		log_info("offered name \"%s\" is saved as \"%s\"",
 			 log_printable(x->offer.name, shown, sizeof(shown)), x->safe);
@@ -166,12 +212,11 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 	if (r->acct->max_size >= 0 && x->offer.size > r->acct->max_size)
 		xerr_set(&err, XE_CANTCREAT, "the file has %lld bytes, more than max_size "
 			 "(%lld)", x->offer.size, r->acct->max_size);
-	else if (rx_find(r, from, x->offer.sid) != x)
-		xerr_set(&err, XE_PROTOCOL, "stream id %s is already in use", x->offer.sid);
-	else if (sink_check_space(r->dir, x->offer.size, &err) == XE_OK)
+	else if (sink_check_space(r->dir, x->offer.size + reserved, &err) == XE_OK)
 		sink_open(&x->sink, r->dir, x->safe, x->offer.size, x->offer.md5[0] != '\0', &err);
 	if (err.code != XE_OK) {
-		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL, err.msg);
+		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
+				    strstr(err.msg, "max_size") != NULL ? err.msg : peer_text(&err));
 		rx_fail(r, x, err.code, err.msg, 0);
 		return 1;
 	}
@@ -181,6 +226,9 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 		session_reply_result(s, st, si);
 		xmpp_stanza_release(si);
 	}
+	/* Directed presence: when we go offline, the server tells this sender
+	 * even if it has no subscription to us. */
+	session_presence(s, from, NULL);
 	x->last_ms = session_now_ms();
 	log_debug("accepted %s (%lld bytes) from %s, stream %s", x->safe, x->offer.size,
 		  x->peer, x->offer.sid);
@@ -197,7 +245,8 @@ static void rx_deliver(struct receiver *r, struct rx *x, xmpp_stanza_t *close_iq
 	x->sink = NULL;
 	if (sink_commit(sink, x->offer.md5[0] != '\0' ? x->offer.md5 : NULL, path, sizeof(path),
 			&err) != XE_OK) {
-		session_reply_error(r->s, close_iq, "cancel", "not-acceptable", NULL, NULL, err.msg);
+		session_reply_error(r->s, close_iq, "cancel", "not-acceptable", NULL, NULL,
+				    peer_text(&err));
 		rx_fail(r, x, err.code, err.msg, 0);
 		return;
 	}
@@ -241,12 +290,14 @@ static void rx_data(struct receiver *r, struct rx *x, xmpp_stanza_t *st, xmpp_st
 	xerr_clear(&err);
 	if (sink_write(x->sink, r->buf, (size_t)n, &err) != XE_OK) {
 		if (is_iq)
-			session_reply_error(r->s, st, "cancel", "not-acceptable", NULL, NULL, err.msg);
+			session_reply_error(r->s, st, "cancel", "not-acceptable", NULL, NULL,
+					    peer_text(&err));
 		rx_fail(r, x, err.code, err.msg, 1);
 		return;
 	}
 	x->seq = ibb_seq_next(x->seq);
-	x->last_ms = session_now_ms();
+	if (n > 0) /* empty blocks do not keep a transfer alive */
+		x->last_ms = session_now_ms();
 	if (is_iq)
 		session_reply_result(r->s, st, NULL);
 	progress_update(&x->pr, sink_bytes(x->sink));
@@ -456,6 +507,15 @@ enum xerr_code recv_run(struct account *acct, const struct xfer_opts *o, struct 
 		else if (r.handled < o->count)
 			xerr_set(&end, XE_TEMPFAIL, "%d of %d file%s arrived within %d s",
 				 r.delivered, o->count, o->count == 1 ? "" : "s", o->timeout);
+		/* From here on, offers are refused. Say we are leaving, and answer
+		 * what is already on its way before disconnecting. */
+		r.closing = 1;
+		if (session_connected(r.s)) {
+			long long until = session_now_ms() + 300;
+			session_presence(r.s, NULL, "unavailable");
+			while (session_now_ms() < until && session_connected(r.s))
+				session_run(r.s, 20);
+		}
 		while (r.rxs != NULL)
 			rx_fail(&r, r.rxs, end.code == XE_SIGNAL ? XE_SIGNAL : XE_TEMPFAIL,
 				"stopped before the transfer ended", 1);

@@ -37,6 +37,7 @@ struct sender {
 	int nres;
 	int refused;			/* the contact refused our subscription */
 	int peer_gone;
+	int peer_closed;		/* the receiver closed the current stream */
 	int methods[4];
 	int block;
 	int window;
@@ -86,7 +87,9 @@ static int sender_presence(struct session *s, xmpp_stanza_t *st, void *arg)
 	{
 		xmpp_stanza_t *p = xmpp_stanza_get_child_by_name(st, "priority");
 		char *t = p != NULL ? xmpp_stanza_get_text(p) : NULL;
-		snd->res[i].priority = t != NULL ? atoi(t) : 0;
+		/* RFC 6121 4.7.2.3: -128..127; clamp hostile values. */
+		long v = t != NULL ? strtol(t, NULL, 10) : 0;
+		snd->res[i].priority = v < -128 ? -128 : v > 127 ? 127 : (int)v;
 		if (t != NULL)
 			xmpp_free(session_ctx(s), t);
 	}
@@ -104,6 +107,7 @@ static int sender_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
 	if (snd->ibb != NULL && ibb_parse_close(st, sid) == 0 && from != NULL &&
 	    strcmp(from, snd->peer) == 0 && strcmp(sid, ibb_send_sid(snd->ibb)) == 0) {
 		session_reply_result(s, st, NULL);
+		snd->peer_closed = 1;
 		ibb_send_fail(snd->ibb, XE_PROTOCOL, "the receiver closed the stream");
 		return 1;
 	}
@@ -176,7 +180,9 @@ static int sender_capable(struct sender *snd, const char *jid, long timeout_ms)
 
 static int by_priority(const void *a, const void *b)
 {
-	return ((const struct resource *)b)->priority - ((const struct resource *)a)->priority;
+	int pa = ((const struct resource *)a)->priority, pb = ((const struct resource *)b)->priority;
+
+	return (pa < pb) - (pa > pb); /* highest first */
 }
 
 /* Finds the full JID to send to. */
@@ -251,9 +257,11 @@ static enum xerr_code sender_offer(struct sender *snd, struct source *src, const
 		snprintf(o.desc, sizeof(o.desc), "%s", snd->o->desc);
 	for (n = 0; snd->methods[n] != 0; n++)
 		;
-	r = session_iq_wait(snd->s, si_offer_build(session_ctx(snd->s), snd->peer, &o,
-						    snd->methods, n),
-			    (long)snd->o->timeout * 1000, err);
+	r = session_iq_wait_cancel(snd->s, si_offer_build(session_ctx(snd->s), snd->peer, &o,
+							   snd->methods, n),
+				   (long)snd->o->timeout * 1000, &snd->peer_gone, err);
+	if (r == NULL && snd->peer_gone)
+		return xerr_set(err, XE_UNAVAILABLE, "%.300s went offline", snd->peer);
 	if (r == NULL) {
 		if (err->code == XE_TEMPFAIL)
 			snprintf(err->msg, sizeof(err->msg), "%.300s did not answer the offer "
@@ -314,10 +322,6 @@ static int sender_attempt(struct sender *snd, struct source *src, int *block, st
 	}
 	while ((rc = ibb_send_pump(snd->ibb)) == 0) {
 		if (signals_caught()) {
-			/* Tell the receiver, so it drops its partial file now;
-			 * unsent data would only delay that. */
-			session_drop_queue(snd->s);
-			session_send(snd->s, ibb_close_build(session_ctx(snd->s), snd->peer, sid));
 			ibb_send_fail(snd->ibb, XE_SIGNAL, "stopped by a signal");
 		} else if (!session_connected(snd->s)) {
 			ibb_send_fail(snd->ibb, XE_UNAVAILABLE, "connection to the server lost");
@@ -326,6 +330,15 @@ static int sender_attempt(struct sender *snd, struct source *src, int *block, st
 		}
 	}
 	progress_finish(&pr, rc == 1, method_name(method));
+	/* A stream we give up on (local error, timeout, signal) is closed, so
+	 * the receiver drops its partial file now, not after its idle timeout;
+	 * unsent data would only delay the close. */
+	if (rc < 0 && ibb_send_opened(snd->ibb) && !snd->peer_closed && !snd->peer_gone &&
+	    session_connected(snd->s)) {
+		session_drop_queue(snd->s);
+		session_send(snd->s, ibb_close_build(session_ctx(snd->s), snd->peer, sid));
+	}
+	snd->peer_closed = 0;
 	if (rc < 0 && ibb_send_reoffer_block(snd->ibb) > 0 && src->offset == 0) {
 		*block = ibb_send_reoffer_block(snd->ibb);
 		rc = 0;

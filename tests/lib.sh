@@ -149,12 +149,13 @@ write_config() {
 	echo "$f"
 }
 
-# run_xfer CODE ARGS...: run xfer with a bound on time, stdout in $T/out,
-# stderr in $T/err, and fail unless it exits with CODE.
+# run_xfer CODE ARGS...: run xfer with a bound on time ($RUN_XFER_TIMEOUT,
+# default 60 s), stdout in $T/out, stderr in $T/err, and fail unless it
+# exits with CODE.
 run_xfer() {
 	local want=$1 rc=0
 	shift
-	timeout 60 "$XFER" "$@" >"$T/out" 2>"$T/err" </dev/null || rc=$?
+	timeout "${RUN_XFER_TIMEOUT:-60}" "$XFER" "$@" >"$T/out" 2>"$T/err" </dev/null || rc=$?
 	if [ "$rc" -ne "$want" ]; then
 		echo "--- stdout:"; cat "$T/out"; echo "--- stderr:"; cat "$T/err"
 		fail "xfer $* exited $rc, expected $want"
@@ -239,4 +240,20 @@ start_sipeer_recv() {
 	done
 	cat "$T/peer.err"
 	fail "the slixmpp receiver did not come online"
+}
+
+# wait_receiving PID DIR MIN_BYTES: until process PID holds a file in DIR
+# (its temp file, which may have no name) of at least MIN_BYTES; fails the
+# test after 15 s, so a scenario never silently tests something else.
+wait_receiving() {
+	local pid=$1 dir=$2 min=$3 i f
+	for ((i = 0; i < 150; i++)); do
+		for f in /proc/"$pid"/fd/*; do
+			case "$(readlink "$f" 2>/dev/null)" in
+			"$dir"/*) [ "$(stat -L -c %s "$f" 2>/dev/null || echo 0)" -ge "$min" ] && return 0 ;;
+			esac
+		done
+		sleep 0.1
+	done
+	fail "no transfer into $dir reached $min bytes within 15 s"
 }

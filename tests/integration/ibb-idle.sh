@@ -13,10 +13,7 @@ start_recv "$cb" -d "$T/in" --from alice@localhost --idle-timeout 2
 "$XFER" send -c "$ca" bob@localhost/box "$T/f.bin" >"$T/out" 2>"$T/err" &
 send_pid=$!
 at_exit "kill -CONT $send_pid 2>/dev/null; kill $send_pid 2>/dev/null"
-for ((i = 0; i < 100; i++)); do
-	[ -n "$(find "$T/in" -name '.xfer-*.part' -size +10k)" ] && break
-	sleep 0.1
-done
+wait_receiving "$RECV_PID" "$T/in" 10000
 kill -STOP "$send_pid"
 wait_rc "$RECV_PID" 20
 [ "$WAIT_RC" -eq 75 ] || { cat "$T/recv.err"; fail "recv exited $WAIT_RC, not 75"; }

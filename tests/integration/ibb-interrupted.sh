@@ -1,7 +1,8 @@
 #!/bin/bash
 # A transfer cut short on either side: the sender killed mid-transfer makes
 # recv exit non-zero and leave no file (not even a temp file); the receiver
-# killed makes send exit non-zero. Rate-limited so the transfer is slow
+# killed (SIGKILL: no chance to clean up) makes send exit non-zero, and
+# leaves nothing either. Rate-limited so the transfer is slow
 # enough to be interrupted.
 . "$TESTS_SRCDIR/lib.sh"
 prosody_start 'modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "presence"; "ping"; "smacks"; "posix"; "limits" }' \
@@ -15,11 +16,7 @@ start_recv "$cb" -d "$T/in" --from alice@localhost
 "$XFER" send -c "$ca" bob@localhost/box "$T/f.bin" >"$T/out" 2>"$T/err" &
 send_pid=$!
 at_exit "kill $send_pid 2>/dev/null"
-for ((i = 0; i < 100; i++)); do
-	[ -n "$(find "$T/in" -name '.xfer-*.part' -size +20k)" ] && break
-	sleep 0.1
-done
-[ -n "$(find "$T/in" -name '.xfer-*.part')" ] || fail "the transfer did not start"
+wait_receiving "$RECV_PID" "$T/in" 20000
 kill -9 "$send_pid"
 wait_rc "$RECV_PID" 30; rc=$WAIT_RC
 [ "$rc" -eq 69 ] || { cat "$T/recv.err"; fail "recv exited $rc after the sender died, not 69"; }
@@ -31,13 +28,13 @@ start_recv "$cb" -d "$T/in" --from alice@localhost
 "$XFER" send -c "$ca" bob@localhost/box "$T/f.bin" >"$T/out" 2>"$T/err" &
 send_pid=$!
 at_exit "kill $send_pid 2>/dev/null"
-for ((i = 0; i < 100; i++)); do
-	[ -n "$(find "$T/in" -name '.xfer-*.part' -size +20k)" ] && break
-	sleep 0.1
-done
+wait_receiving "$RECV_PID" "$T/in" 20000
 kill -9 "$RECV_PID"
 wait_rc "$send_pid" 30; rc=$WAIT_RC
 [ "$rc" -ne 0 ] || fail "send succeeded although the receiver died"
 [ "$rc" -eq 69 ] || { cat "$T/err"; fail "send exited $rc, not 69"; }
 assert_grep "$T/err" "f.bin: "
+# Even SIGKILL leaves no partial file: the temp file has no name until the
+# data is verified (O_TMPFILE).
+[ "$(files_in "$T/in")" -eq 0 ] || fail "a killed recv left: $(ls -A "$T/in")"
 exit 0

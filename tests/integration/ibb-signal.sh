@@ -10,17 +10,10 @@ cb=$(write_config bob "resource = box")
 mkdir "$T/in"
 head -c 4000000 /dev/urandom > "$T/f.bin"
 
-started() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ -n "$(find "$T/in" -name '.xfer-*.part' -size +20k)" ] && return 0
-		sleep 0.1
-	done
-	fail "the transfer did not start"
-}
+started() { wait_receiving "$RECV_PID" "$T/in" 20000; }
 
 start_recv "$cb" -d "$T/in" --from alice@localhost
-"$XFER" send -vvv -c "$ca" bob@localhost/box "$T/f.bin" >"$T/out" 2>"$T/err" &
+"$XFER" send -c "$ca" bob@localhost/box "$T/f.bin" >"$T/out" 2>"$T/err" &
 send_pid=$!
 at_exit "kill $send_pid 2>/dev/null"
 started
@@ -39,11 +32,11 @@ case "$WAIT_RC" in
 esac
 
 start_recv "$cb" -d "$T/in" --from alice@localhost
-"$XFER" send -vvv -c "$ca" bob@localhost/box "$T/f.bin" >"$T/out" 2>"$T/err" &
+"$XFER" send -c "$ca" bob@localhost/box "$T/f.bin" >"$T/out" 2>"$T/err" &
 send_pid=$!
 at_exit "kill $send_pid 2>/dev/null"
 started
-kill -INT "$send_pid"; sleep 3; cat "$T/recv.err" >&2
+kill -INT "$send_pid"
 wait_rc "$send_pid" 20
 [ "$WAIT_RC" -eq 130 ] || { cat "$T/err"; fail "send exited $WAIT_RC on SIGINT, not 130"; }
 wait_rc "$RECV_PID" 20

@@ -39,6 +39,7 @@ import os
 import sys
 import time
 import uuid
+import xml.etree.ElementTree as ET
 
 from slixmpp import ClientXMPP, JID
 from slixmpp.exceptions import IqError, IqTimeout
@@ -321,6 +322,37 @@ class Sender(Peer):
         self.finish(EXIT_OK)
 
 
+class Raw(Peer):
+    """Sends the IQs of a script exactly as written, one per line, and prints
+    each reply as 'reply N result' or 'reply N error CONDITION ...'. Lines
+    'sleep SECONDS' pause; '#' lines are comments. For tests that attack a
+    receiver with stanzas no well-behaved client would send."""
+
+    def stage(self):
+        return 'script'
+
+    async def started(self):
+        n = 0
+        with open(self.args.script) as fh:
+            lines = [l.strip() for l in fh]
+        for line in lines:
+            if not line or line.startswith('#'):
+                continue
+            if line.startswith('sleep '):
+                await asyncio.sleep(float(line[6:]))
+                continue
+            n += 1
+            xml = ET.fromstring(line.replace('<iq ', '<iq xmlns="jabber:client" ', 1))
+            iq = self.Iq(xml=xml)
+            iq['id'] = self.new_id()
+            try:
+                await iq.send(timeout=self.remaining())
+                print('reply %d result' % n, flush=True)
+            except IqError as e:
+                print('reply %d error %s' % (n, iq_error_text(e)), flush=True)
+        self.finish(EXIT_OK)
+
+
 async def run(peer):
     a = peer.args
     peer.connect((a.host, a.port))
@@ -342,7 +374,7 @@ async def run(peer):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     sub = p.add_subparsers(dest='cmd', required=True)
-    for name in ('recv', 'send'):
+    for name in ('recv', 'send', 'raw'):
         s = sub.add_parser(name)
         s.add_argument('--jid', required=True)
         s.add_argument('--password', required=True)
@@ -365,6 +397,8 @@ def main():
                    help='IBB data stanza kind')
     s.add_argument('--no-meta', action='store_true', help='offer no hash and no date')
     s.add_argument('--desc', help='<desc> of the offer')
+    w = sub.choices['raw']
+    w.add_argument('--script', required=True, help='a file of IQs, one per line')
     s.add_argument('--name', help='the file name to offer (default: the base name of --file)')
     s.add_argument('--md5', help='the MD5 to announce instead of the real one')
     s.add_argument('--method-ns', action='append',
@@ -384,7 +418,7 @@ def main():
                         format='%(asctime)s %(levelname)s %(name)s: %(message)s')
 
     asyncio.set_event_loop(asyncio.new_event_loop())
-    peer = (Receiver if a.cmd == 'recv' else Sender)(a)
+    peer = {'recv': Receiver, 'send': Sender, 'raw': Raw}[a.cmd](a)
     code = peer.loop.run_until_complete(run(peer))
     # Cancel slixmpp's leftover tasks so that closing the loop stays quiet.
     tasks = asyncio.all_tasks(peer.loop)

@@ -96,7 +96,7 @@ static void test_delivery(void)
 	}
 	xerr_clear(&err);
 	ok(sink_open(&s, dir, "a.txt", 3, 1, &err) == XE_OK, "open");
-	ok(count_entries(dir) == 1, "one temp file while receiving");
+	ok(count_entries(dir) <= 1, "at most one (hidden or unnamed) temp file while receiving");
 	ok(sink_write(s, "abc", 3, &err) == XE_OK, "write");
 	ok(sink_commit(s, "900150983cd24fb0d6963f7d28e17f72", path, sizeof(path), &err) == XE_OK,
 	   "commit with the right MD5");

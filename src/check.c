@@ -90,8 +90,6 @@ enum xerr_code check_run(struct account *acct, int timeout_s, struct xerr *err)
 	rc = session_open(&s, acct, (long)timeout_s * 1000, err);
 	if (rc != XE_OK)
 		return rc;
-	if (acct->tls == TLS_TRUST)
-		log_warn("the server certificate is not verified (tls = trust)");
 	printf(ROW "\n", "account:", acct->name);
 	printf(ROW "\n", "jid:", pr(session_jid(s)));
 	printf(ROW "\n", "server:", session_peer(s));

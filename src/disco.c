@@ -174,19 +174,6 @@ static void disco_reply(struct session *s, xmpp_stanza_t *reply, void *arg)
 	(void)s;
 }
 
-static xmpp_stanza_t *disco_query(struct session *s, const char *to, const char *ns)
-{
-	xmpp_stanza_t *iq = xmpp_iq_new(session_ctx(s), "get", NULL);
-	xmpp_stanza_t *q = xmpp_stanza_new(session_ctx(s));
-
-	xmpp_stanza_set_to(iq, to);
-	xmpp_stanza_set_name(q, "query");
-	xmpp_stanza_set_ns(q, ns);
-	xmpp_stanza_add_child(iq, q);
-	xmpp_stanza_release(q);
-	return iq;
-}
-
 /* Sends one query per service (all of them for info, proxies for
  * streamhost) and waits until every one is answered or timed out. */
 static void disco_round(struct session *s, struct disco_result *res, int streamhost,
@@ -207,7 +194,7 @@ static void disco_round(struct session *s, struct disco_result *res, int streamh
 		r->outstanding = &outstanding;
 		r->streamhost = streamhost;
 		outstanding++;
-		session_iq(s, disco_query(s, res->v[i].jid,
+		session_iq(s, session_query(s, "get", res->v[i].jid,
 					  streamhost ? NS_BYTESTREAMS : NS_DISCO_INFO),
 			   timeout_ms, disco_reply, r);
 	}
@@ -229,7 +216,7 @@ enum xerr_code disco_server(struct session *s, long long deadline, struct disco_
 	size_t cap;
 
 	memset(out, 0, sizeof(*out));
-	reply = session_iq_wait(s, disco_query(s, session_domain(s), NS_DISCO_ITEMS),
+	reply = session_iq_wait(s, session_query(s, "get", session_domain(s), NS_DISCO_ITEMS),
 				disco_left(deadline), err);
 	if (reply == NULL)
 		return err->code;

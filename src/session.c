@@ -615,6 +615,8 @@ enum xerr_code session_open(struct session **out, const struct account *acct,
 		return rc;
 	}
 	snprintf(s->jid, sizeof(s->jid), "%s", xmpp_conn_get_bound_jid(s->conn));
+	if (acct->tls == TLS_TRUST)
+		log_warn("the server certificate is not verified (tls = trust)");
 	xmpp_handler_add(s->conn, session_iq_dispatch, NULL, "iq", NULL, s);
 	xmpp_handler_add(s->conn, session_presence_dispatch, NULL, "presence", NULL, s);
 	xmpp_handler_add(s->conn, session_message_dispatch, NULL, "message", NULL, s);
@@ -664,6 +666,18 @@ int session_connected(const struct session *s) { return s->state == SS_CONNECTED
 int session_verified(const struct session *s)
 {
 	return s->tls == TLS_REQUIRED && xmpp_conn_is_secured(s->conn);
+}
+
+xmpp_stanza_t *session_query(struct session *s, const char *type, const char *to, const char *ns)
+{
+	xmpp_stanza_t *iq = xmpp_iq_new(s->ctx, type, NULL);
+	xmpp_stanza_t *q = session_new_child(s->ctx, "query", ns);
+
+	if (to != NULL)
+		xmpp_stanza_set_to(iq, to);
+	xmpp_stanza_add_child(iq, q);
+	xmpp_stanza_release(q);
+	return iq;
 }
 
 const char *session_new_id(struct session *s, char buf[static 32])

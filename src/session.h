@@ -51,6 +51,9 @@ int session_sm(const struct session *s);
 /* 1 while connected. */
 int session_connected(const struct session *s);
 
+/* <iq type=type to=to><query xmlns=ns/></iq>; to may be NULL. */
+xmpp_stanza_t *session_query(struct session *s, const char *type, const char *to, const char *ns);
+
 /* A fresh unique id for a stanza. */
 const char *session_new_id(struct session *s, char buf[static 32]);
 

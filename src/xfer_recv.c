@@ -446,8 +446,6 @@ enum xerr_code recv_run(struct account *acct, const struct xfer_opts *o, struct 
 		free(r.allow);
 		return rc;
 	}
-	if (acct->tls == TLS_TRUST)
-		log_warn("the server certificate is not verified (tls = trust)");
 	session_add_feature(r.s, NS_SI);
 	session_add_feature(r.s, NS_SI_FT);
 	session_add_feature(r.s, NS_IBB);
@@ -458,14 +456,9 @@ enum xerr_code recv_run(struct account *acct, const struct xfer_opts *o, struct 
 	{
 		/* Ask for the roster: only a resource that did is sent presence
 		 * subscription requests (RFC 6121 3.1.3). Then go online. */
-		xmpp_stanza_t *iq = xmpp_iq_new(session_ctx(r.s), "get", NULL);
-		xmpp_stanza_t *q = xmpp_stanza_new(session_ctx(r.s));
-		xmpp_stanza_t *reply;
-		xmpp_stanza_set_name(q, "query");
-		xmpp_stanza_set_ns(q, "jabber:iq:roster");
-		xmpp_stanza_add_child(iq, q);
-		xmpp_stanza_release(q);
-		reply = session_iq_wait(r.s, iq, OPTS_DEFAULT_TIMEOUT * 1000L, err);
+		xmpp_stanza_t *reply = session_iq_wait(r.s, session_query(r.s, "get", NULL,
+								"jabber:iq:roster"),
+						       OPTS_DEFAULT_TIMEOUT * 1000L, err);
 		if (reply != NULL)
 			xmpp_stanza_release(reply);
 		xerr_clear(err);

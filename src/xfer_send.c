@@ -115,24 +115,10 @@ static int sender_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
 	return 1;
 }
 
-static xmpp_stanza_t *query(struct session *s, const char *type, const char *to, const char *ns)
-{
-	xmpp_stanza_t *iq = xmpp_iq_new(session_ctx(s), type, NULL);
-	xmpp_stanza_t *q = xmpp_stanza_new(session_ctx(s));
-
-	if (to != NULL)
-		xmpp_stanza_set_to(iq, to);
-	xmpp_stanza_set_name(q, "query");
-	xmpp_stanza_set_ns(q, ns);
-	xmpp_stanza_add_child(iq, q);
-	xmpp_stanza_release(q);
-	return iq;
-}
-
 /* 1 if our roster says we receive the contact's presence. */
 static int sender_subscribed(struct sender *snd, long timeout_ms, struct xerr *err)
 {
-	xmpp_stanza_t *r = session_iq_wait(snd->s, query(snd->s, "get", NULL, "jabber:iq:roster"),
+	xmpp_stanza_t *r = session_iq_wait(snd->s, session_query(snd->s, "get", NULL, "jabber:iq:roster"),
 					   timeout_ms, err);
 	xmpp_stanza_t *q, *item;
 	int sub = 0;
@@ -159,7 +145,7 @@ static int sender_capable(struct sender *snd, const char *jid, long timeout_ms)
 	int si = 0, ft = 0, m = 0;
 
 	xerr_clear(&err);
-	r = session_iq_wait(snd->s, query(snd->s, "get", jid, NS_DISCO_INFO), timeout_ms, &err);
+	r = session_iq_wait(snd->s, session_query(snd->s, "get", jid, NS_DISCO_INFO), timeout_ms, &err);
 	if (r == NULL)
 		return 0;
 	q = xmpp_stanza_get_child_by_name_and_ns(r, "query", NS_DISCO_INFO);
@@ -405,8 +391,6 @@ enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct 
 	rc = session_open(&snd.s, acct, (long)o->timeout * 1000, err);
 	if (rc != XE_OK)
 		return rc;
-	if (acct->tls == TLS_TRUST)
-		log_warn("the server certificate is not verified (tls = trust)");
 	session_add_feature(snd.s, NS_SI);
 	session_add_feature(snd.s, NS_SI_FT);
 	session_add_feature(snd.s, NS_IBB);

@@ -119,6 +119,13 @@ EOC
 	done
 }
 
+# prosody_start_limited RATE: a server that limits each client's traffic,
+# as Debian's stock config does with mod_limits (e.g. "10kb/s").
+prosody_start_limited() {
+	prosody_start 'modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "presence"; "ping"; "posix"; "limits" }' \
+		"limits = { c2s = { rate = \"$1\"; burst = \"1s\" } }"
+}
+
 prosody_stop() {
 	[ -n "${PROSODY_PID:-}" ] || return 0
 	local pid=$PROSODY_PID i

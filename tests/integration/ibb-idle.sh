@@ -3,8 +3,7 @@
 # --idle-timeout with exit 75 and leaves nothing; the sender, once it runs
 # again, learns the stream was closed and fails too.
 . "$TESTS_SRCDIR/lib.sh"
-prosody_start 'modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "presence"; "ping"; "posix"; "limits" }' \
-	'limits = { c2s = { rate = "100kb/s"; burst = "1s" } }'
+prosody_start_limited "100kb/s"
 ca=$(write_config alice)
 cb=$(write_config bob "resource = box")
 mkdir "$T/in"

@@ -5,8 +5,7 @@
 # leaves nothing either. Rate-limited so the transfer is slow
 # enough to be interrupted.
 . "$TESTS_SRCDIR/lib.sh"
-prosody_start 'modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "presence"; "ping"; "smacks"; "posix"; "limits" }' \
-	'limits = { c2s = { rate = "200kb/s"; burst = "1s" } }'
+prosody_start_limited "200kb/s"
 ca=$(write_config alice)
 cb=$(write_config bob "resource = box")
 mkdir "$T/in"

@@ -2,8 +2,7 @@
 # A server that limits clients to 10 kB/s (Prosody's mod_limits, as in
 # Debian's stock config): a small file still arrives, just slowly.
 . "$TESTS_SRCDIR/lib.sh"
-prosody_start 'modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "presence"; "ping"; "posix"; "limits" }' \
-	'limits = { c2s = { rate = "10kb/s"; burst = "2s" } }'
+prosody_start_limited "10kb/s"
 ca=$(write_config alice)
 cb=$(write_config bob "resource = box")
 mkdir "$T/in"

@@ -3,8 +3,7 @@
 # SIGTERM exits 143 and leaves no file (the sender is told and fails);
 # send on SIGINT exits 130 and tells recv, which fails and leaves no file.
 . "$TESTS_SRCDIR/lib.sh"
-prosody_start 'modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "presence"; "ping"; "posix"; "limits" }' \
-	'limits = { c2s = { rate = "200kb/s"; burst = "1s" } }'
+prosody_start_limited "200kb/s"
 ca=$(write_config alice)
 cb=$(write_config bob "resource = box")
 mkdir "$T/in"

@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 		recv_run(acct, &o, &err);
 		break;
 	default:
-		xerr_set(&err, XE_SOFTWARE, "command not implemented");
+		xerr_set(&err, XE_SOFTWARE, "internal error: no handler for this command");
 		break;
 	}
 	xmpp_shutdown();

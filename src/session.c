@@ -73,6 +73,56 @@ struct session {
 
 static struct session *session_all;
 
+/* libstrophe's allocator. It keeps copies of the password (the connection's
+ * and SASL buffers) and frees them without wiping; every block it frees
+ * goes through here and is cleared first. The size is kept in a header. */
+#define SESSION_MEM_HEADER 16	/* keeps the block 16-byte aligned */
+
+static void *session_mem_alloc(const size_t size, void *userdata)
+{
+	unsigned char *p = malloc(size + SESSION_MEM_HEADER);
+
+	(void)userdata;
+	if (p == NULL)
+		return NULL;
+	memcpy(p, &size, sizeof(size));
+	return p + SESSION_MEM_HEADER;
+}
+
+static void session_mem_free(void *ptr, void *userdata)
+{
+	unsigned char *p = ptr;
+	size_t size;
+
+	(void)userdata;
+	if (p == NULL)
+		return;
+	p -= SESSION_MEM_HEADER;
+	memcpy(&size, p, sizeof(size));
+	explicit_bzero(p, size + SESSION_MEM_HEADER);
+	free(p);
+}
+
+static void *session_mem_realloc(void *ptr, const size_t size, void *userdata)
+{
+	void *n;
+	size_t old;
+
+	if (ptr == NULL)
+		return session_mem_alloc(size, userdata);
+	n = session_mem_alloc(size, userdata);
+	if (n == NULL)
+		return NULL;
+	memcpy(&old, (unsigned char *)ptr - SESSION_MEM_HEADER, sizeof(old));
+	memcpy(n, ptr, old < size ? old : size);
+	session_mem_free(ptr, userdata);
+	return n;
+}
+
+static const xmpp_mem_t session_mem = {
+	session_mem_alloc, session_mem_free, session_mem_realloc, NULL
+};
+
 long long session_now_ms(void)
 {
 	struct timespec ts;
@@ -564,7 +614,7 @@ enum xerr_code session_open(struct session **out, const struct account *acct,
 
 	s->log.handler = session_log;
 	s->log.userdata = s;
-	s->ctx = xmpp_ctx_new(NULL, &s->log);
+	s->ctx = xmpp_ctx_new(&session_mem, &s->log);
 	s->conn = s->ctx != NULL ? xmpp_conn_new(s->ctx) : NULL;
 	if (s->conn == NULL) {
 		session_free(s);

@@ -15,6 +15,12 @@ assert_grep "$T/out" "SOCKS5 proxy:       proxy.localhost: 127.0.0.1 port $PROXY
 assert_grep "$T/out" "HTTP upload:        upload.localhost (max file size 10485760 bytes)"
 [ ! -s "$T/err" ] || fail "unexpected stderr: $(cat "$T/err")"
 
+# A report that cannot be written is an I/O error (74), not a success.
+rc=0
+timeout 60 "$XFER" check -c "$cfg" >/dev/full 2>"$T/err" || rc=$?
+[ "$rc" -eq 74 ] || fail "check >/dev/full exited $rc, not 74"
+assert_grep "$T/err" "cannot write the report: No space left on device"
+
 # Two instances of one account get different resources.
 run_xfer 0 check -c "$cfg"
 r1=$(grep '^jid:' "$T/out")

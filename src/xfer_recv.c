@@ -154,7 +154,7 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 	struct xerr err;
 	char shown[SINK_NAME_MAX + 1];
 	long long reserved;
-	int active, m;
+	int active;
 
 	if (!allowed(r, from)) {
 		log_info("refused an offer from %s (not allowed; see --from, accept_from)",
@@ -209,20 +209,23 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 		return 1;
 	}
 	xerr_clear(&err);
-	if (r->acct->max_size >= 0 && x->offer.size > r->acct->max_size)
+	if (r->acct->max_size >= 0 && x->offer.size > r->acct->max_size) {
+		/* Our policy: the sender may know it in full. */
 		xerr_set(&err, XE_CANTCREAT, "the file has %lld bytes, more than max_size "
 			 "(%lld)", x->offer.size, r->acct->max_size);
-	else if (sink_check_space(r->dir, x->offer.size + reserved, &err) == XE_OK)
-		sink_open(&x->sink, r->dir, x->safe, x->offer.size, x->offer.md5[0] != '\0', &err);
-	if (err.code != XE_OK) {
-		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
-				    strstr(err.msg, "max_size") != NULL ? err.msg : peer_text(&err));
+		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL, err.msg);
 		rx_fail(r, x, err.code, err.msg, 0);
 		return 1;
 	}
-	m = METHOD_IBB;
+	if (sink_check_space(r->dir, x->offer.size + reserved, &err) != XE_OK ||
+	    sink_open(&x->sink, r->dir, x->safe, x->offer.size, x->offer.md5[0] != '\0',
+		      &err) != XE_OK) {
+		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL, peer_text(&err));
+		rx_fail(r, x, err.code, err.msg, 0);
+		return 1;
+	}
 	{
-		xmpp_stanza_t *si = si_accept_build(session_ctx(s), m);
+		xmpp_stanza_t *si = si_accept_build(session_ctx(s), METHOD_IBB);
 		session_reply_result(s, st, si);
 		xmpp_stanza_release(si);
 	}

@@ -22,7 +22,7 @@ static const char *pr(const char *s)
 	return log_printable(s != NULL ? s : "", b, sizeof(bufs[0]));
 }
 
-static void check_encryption(struct session *s, const struct account *acct, long timeout_ms)
+static void check_encryption(struct session *s, long timeout_ms)
 {
 	char version[32], cipher[96], why[160];
 	const char *trust = session_verified(s) ? "certificate verified"
@@ -39,7 +39,6 @@ static void check_encryption(struct session *s, const struct account *acct, long
 		log_debug("TLS version probe: %s", why);
 		printf(ROW ", %s\n", "encryption:", "TLS (version not determined)", trust);
 	}
-	(void)acct;
 }
 
 static void check_services(const struct disco_result *d)
@@ -94,7 +93,7 @@ enum xerr_code check_run(struct account *acct, int timeout_s, struct xerr *err)
 	printf(ROW "\n", "jid:", pr(session_jid(s)));
 	printf(ROW "\n", "server:", session_peer(s));
 	left = (long)(deadline - session_now_ms());
-	check_encryption(s, acct, left > 0 ? left : 0);
+	check_encryption(s, left > 0 ? left : 0);
 	rc = disco_server(s, deadline, &d, err);
 	/* The server's <enabled/> comes after login; discovery ran the loop. */
 	printf(ROW "\n", "stream management:", session_sm(s) == 2 ? "enabled"

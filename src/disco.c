@@ -38,7 +38,7 @@ static int attr_is(xmpp_stanza_t *st, const char *name, const char *value)
 }
 
 /* The value of field var in a jabber:x:data form, or NULL. */
-static char *form_field(xmpp_ctx_t *ctx, xmpp_stanza_t *form, const char *var)
+static char *form_field(xmpp_stanza_t *form, const char *var)
 {
 	xmpp_stanza_t *f, *v;
 
@@ -49,7 +49,6 @@ static char *form_field(xmpp_ctx_t *ctx, xmpp_stanza_t *form, const char *var)
 		v = xmpp_stanza_get_child_by_name(f, "value");
 		return v != NULL ? xmpp_stanza_get_text(v) : NULL;
 	}
-	(void)ctx;
 	return NULL;
 }
 
@@ -77,9 +76,9 @@ int disco_parse_info(xmpp_stanza_t *reply, struct disco_service *svc)
 			svc->upload = 1;
 		else if (strcmp(name, "x") == 0 && (ns = xmpp_stanza_get_ns(c)) != NULL &&
 			 strcmp(ns, "jabber:x:data") == 0) {
-			char *form_type = form_field(ctx, c, "FORM_TYPE");
+			char *form_type = form_field(c, "FORM_TYPE");
 			if (form_type != NULL && strcmp(form_type, NS_HTTP_UPLOAD) == 0) {
-				char *max = form_field(ctx, c, "max-file-size");
+				char *max = form_field(c, "max-file-size");
 				char *end;
 				long long v;
 				if (max != NULL) {

@@ -63,9 +63,7 @@ static void ibb_fail_reply(struct ibb_send *b, xmpp_stanza_t *reply, const char 
 		xerr_set(&b->err, session_connected(b->s) ? XE_TEMPFAIL : XE_UNAVAILABLE,
 			 "%s: no answer from %s within %ld s", what, b->peer, b->idle_ms / 1000);
 	else
-		xerr_set(&b->err, strcmp(cond, "recipient-unavailable") == 0 ||
-			 strcmp(cond, "service-unavailable") == 0 ||
-			 strcmp(cond, "item-not-found") == 0 ? XE_UNAVAILABLE : XE_PROTOCOL,
+		xerr_set(&b->err, session_condition_code(cond),
 			 "%s: %s answered %s%s%s", what, b->peer, cond, text[0] ? ": " : "", text);
 	b->state = IBB_FAILED;
 }
@@ -227,7 +225,6 @@ void ibb_send_fail(struct ibb_send *b, enum xerr_code code, const char *why)
 }
 
 const struct xerr *ibb_send_error(const struct ibb_send *b) { return &b->err; }
-int ibb_send_block(const struct ibb_send *b) { return b->block; }
 int ibb_send_reoffer_block(const struct ibb_send *b) { return b->reoffer_block; }
 int ibb_send_opened(const struct ibb_send *b) { return b->sent > 0 || b->state == IBB_SENDING ||
 						      b->state == IBB_CLOSING; }

@@ -36,7 +36,6 @@ int ibb_send_pump(struct ibb_send *b);
 /* Fails the stream from outside (peer went away, peer closed it). */
 void ibb_send_fail(struct ibb_send *b, enum xerr_code code, const char *why);
 const struct xerr *ibb_send_error(const struct ibb_send *b);
-int ibb_send_block(const struct ibb_send *b);
 /* After a failure: > 0 if the receiver wants smaller blocks but refused a
  * second open of the same stream, so a new offer should use this size. */
 int ibb_send_reoffer_block(const struct ibb_send *b);

@@ -464,6 +464,22 @@ void session_reply_error(struct session *s, xmpp_stanza_t *req, const char *type
 	session_send(s, r);
 }
 
+enum xerr_code session_condition_code(const char *cond)
+{
+	static const char *const refused[] = {
+		"forbidden", "not-acceptable", "not-allowed", "not-authorized",
+		"service-unavailable", "recipient-unavailable", "item-not-found",
+		"remote-server-not-found", "remote-server-timeout", "resource-constraint",
+		"gone", "redirect",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (strcmp(cond, refused[i]) == 0)
+			return XE_UNAVAILABLE;
+	return XE_PROTOCOL;
+}
+
 void session_error_of(xmpp_stanza_t *st, char *cond, size_t clen, char *text, size_t tlen)
 {
 	xmpp_stanza_t *e = st != NULL ? xmpp_stanza_get_child_by_name(st, "error") : NULL;
@@ -704,7 +720,6 @@ void session_free(struct session *s)
 }
 
 xmpp_ctx_t *session_ctx(struct session *s) { return s->ctx; }
-xmpp_conn_t *session_conn(struct session *s) { return s->conn; }
 const char *session_jid(const struct session *s) { return s->jid; }
 const char *session_domain(const struct session *s) { return s->domain; }
 const char *session_peer(const struct session *s) { return s->peer; }

@@ -32,7 +32,6 @@ enum xerr_code session_open(struct session **out, const struct account *acct,
 void session_free(struct session *s);
 
 xmpp_ctx_t *session_ctx(struct session *s);
-xmpp_conn_t *session_conn(struct session *s);
 
 /* The full JID the server bound. */
 const char *session_jid(const struct session *s);
@@ -105,6 +104,11 @@ void session_reply_error(struct session *s, xmpp_stanza_t *req, const char *type
 			 const char *text);
 /* The condition and text of an error stanza (into buffers). */
 void session_error_of(xmpp_stanza_t *st, char *cond, size_t clen, char *text, size_t tlen);
+
+/* The exit class of an error condition a peer or server answered with:
+ * refusals and unreachable peers are XE_UNAVAILABLE, anything else (the
+ * peer says we broke the protocol, or answers nonsense) XE_PROTOCOL. */
+enum xerr_code session_condition_code(const char *cond);
 
 /* Runs the event loop for at most timeout_ms, then expires overdue IQs. */
 void session_run(struct session *s, long timeout_ms);

@@ -265,10 +265,8 @@ static enum xerr_code sender_offer(struct sender *snd, struct source *src, const
 			return xerr_set(err, XE_UNAVAILABLE, "%s accepts none of the offered "
 					"methods (%s)%s%s", snd->peer, snd->o->method != NULL
 					? snd->o->method : "ibb", text[0] ? ": " : "", text);
-		return xerr_set(err, strcmp(cond, "service-unavailable") == 0 ||
-				strcmp(cond, "recipient-unavailable") == 0 ? XE_UNAVAILABLE
-				: XE_PROTOCOL, "%s answered the offer with %s%s%s", snd->peer,
-				cond, text[0] ? ": " : "", text);
+		return xerr_set(err, session_condition_code(cond), "%s answered the offer with "
+				"%s%s%s", snd->peer, cond, text[0] ? ": " : "", text);
 	}
 	*method = si_accept_parse(r);
 	xmpp_stanza_release(r);

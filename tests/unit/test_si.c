@@ -5,6 +5,7 @@
 #include <strophe.h>
 
 #include "../../src/ibb.h"
+#include "../../src/session.h"
 #include "../../src/si.h"
 #include "tap.h"
 
@@ -155,8 +156,25 @@ static void test_ibb_parsers(void)
 	xmpp_stanza_release(s);
 }
 
+static void test_conditions(void)
+{
+	static const struct { const char *cond; enum xerr_code code; } c[] = {
+		{ "forbidden", XE_UNAVAILABLE }, { "not-acceptable", XE_UNAVAILABLE },
+		{ "service-unavailable", XE_UNAVAILABLE }, { "recipient-unavailable", XE_UNAVAILABLE },
+		{ "item-not-found", XE_UNAVAILABLE }, { "resource-constraint", XE_UNAVAILABLE },
+		{ "bad-request", XE_PROTOCOL }, { "unexpected-request", XE_PROTOCOL },
+		{ "undefined-condition", XE_PROTOCOL }, { "", XE_PROTOCOL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		ok(session_condition_code(c[i].cond) == c[i].code, "condition '%s' -> %d",
+		   c[i].cond, (int)c[i].code);
+}
+
 int main(void)
 {
+	test_conditions();
 	xmpp_initialize();
 	ctx = xmpp_ctx_new(NULL, NULL);
 	test_roundtrip();

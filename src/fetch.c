@@ -1,0 +1,455 @@
+/* fetch.c — see fetch.h */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "fetch.h"
+#include "log.h"	/* log_printable() only: it keeps no state */
+#include "sink.h"
+
+#define FETCH_TICK_MS 100	/* how often the loop looks at the clock */
+#define FETCH_GRACE_MS 2000	/* with the whole body in, how long to wait for the end */
+#define FETCH_SIZE_DIGITS 18	/* a Content-Length longer than this does not fit */
+
+struct fetch {
+	const struct fetch_args *a;
+	CURL *curl;
+	char where[300];	/* "host:port" of the URL, printable */
+	char reason[64];	/* the reason phrase of the last status line, printable */
+	char location[256];	/* the Location of the last head, printable */
+	long long size;		/* Content-Length; -1 until one is seen */
+	int bad_size;		/* a Content-Length that is not one number */
+	int begun;		/* the final head was accepted and the sink is open */
+	int connected;		/* idle time counts from here */
+	long long last;		/* when the server last sent a byte */
+	long long got;
+	struct sink *sink;
+	struct xerr *err;
+	int failed;		/* a callback filled err and stopped the transfer */
+};
+
+void fetch_global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Parses one Content-Length value: digits between optional whitespace. */
+static long long parse_size(const char *s, size_t n)
+{
+	long long v = 0;
+	size_t i = 0, digits = 0;
+
+	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n' || s[n - 1] == ' ' ||
+			 s[n - 1] == '\t'))
+		n--;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	for (; i < n; i++, digits++) {
+		if (s[i] < '0' || s[i] > '9' || digits == FETCH_SIZE_DIGITS)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return digits > 0 ? v : -1;
+}
+
+/* The head of the final response is complete: decide, and open the sink. */
+static int fetch_begin(struct fetch *f)
+{
+	const struct fetch_args *a = f->a;
+	long status = 0;
+
+	curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status >= 300 && status < 400) {
+		xerr_set(f->err, XE_UNAVAILABLE, "the server at %s redirected (%ld%s%s) to %s; "
+			 "redirects are not followed", f->where, status,
+			 f->reason[0] != '\0' ? " " : "", f->reason,
+			 f->location[0] != '\0' ? f->location : "nowhere");
+		return -1;
+	}
+	if (status != 200) {
+		xerr_set(f->err, status >= 200 && status < 300 ? XE_PROTOCOL : XE_UNAVAILABLE,
+			 "the server at %s answered %ld%s%s instead of sending the file%s",
+			 f->where, status, f->reason[0] != '\0' ? " " : "", f->reason,
+			 status == 404 ? " (it is no longer offered there)" : "");
+		return -1;
+	}
+	if (f->bad_size) {
+		xerr_set(f->err, XE_PROTOCOL, "the server at %s sent an invalid Content-Length",
+			 f->where);
+		return -1;
+	}
+	if (f->size < 0) {
+		xerr_set(f->err, XE_PROTOCOL, "the server at %s did not say how large the file is "
+			 "(no Content-Length); refusing a download of unknown size", f->where);
+		return -1;
+	}
+	if (a->max_size >= 0 && f->size > a->max_size) {
+		xerr_set(f->err, XE_CANTCREAT, "the file at %s has %lld bytes, more than max_size "
+			 "(%lld)", f->where, f->size, a->max_size);
+		return -1;
+	}
+	if (sink_check_space(a->dir, f->size, f->err) != XE_OK ||
+	    sink_open(&f->sink, a->dir, a->name, f->size, 0, f->err) != XE_OK)
+		return -1;
+	if (a->total != NULL)
+		*a->total = f->size;
+	f->begun = 1;
+	return 0;
+}
+
+/* Copies n bytes of s into out (of len bytes) as a printable C string,
+ * cut to fit, without the line end and the whitespace around. */
+static void copy_value(char *out, size_t len, const char *s, size_t n)
+{
+	char line[256];
+
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n' || s[n - 1] == ' ' ||
+			 s[n - 1] == '\t'))
+		n--;
+	n = n < sizeof(line) ? n : sizeof(line) - 1;
+	memcpy(line, s, n);
+	line[n] = '\0';
+	log_printable(line, out, len);
+}
+
+/* One header line at a time, CRLF included; every response head (a 1xx
+ * one too) begins with its status line and ends with an empty line. */
+static size_t fetch_header(char *buf, size_t size, size_t n, void *data)
+{
+	struct fetch *f = data;
+	long long v;
+
+	(void)size;	/* always 1 */
+	f->last = now_ms();
+	if (f->begun)
+		return n;	/* trailers */
+	if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+		/* "HTTP/1.1 404 Not Found": the reason phrase follows the second space */
+		const char *sp = memchr(buf, ' ', n);
+
+		sp = sp != NULL ? memchr(sp + 1, ' ', n - (size_t)(sp + 1 - buf)) : NULL;
+		if (sp != NULL)
+			copy_value(f->reason, sizeof(f->reason), sp + 1, n - (size_t)(sp + 1 - buf));
+		else
+			f->reason[0] = '\0';
+		f->location[0] = '\0';
+		f->size = -1;
+		f->bad_size = 0;
+		return n;
+	}
+	if (n <= 2 && (buf[0] == '\r' || buf[0] == '\n')) {
+		long status = 0;
+
+		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 100 && status < 200)
+			return n;	/* an interim response; the real one follows */
+		if (fetch_begin(f) < 0) {
+			f->failed = 1;
+			return 0;
+		}
+		return n;
+	}
+	if (n >= 9 && strncasecmp(buf, "location:", 9) == 0)
+		copy_value(f->location, sizeof(f->location), buf + 9, n - 9);
+	if (n >= 15 && strncasecmp(buf, "content-length:", 15) == 0) {
+		v = parse_size(buf + 15, n - 15);
+		if (v < 0 || (f->size >= 0 && v != f->size))
+			f->bad_size = 1;
+		f->size = v;
+	}
+	return n;
+}
+
+static size_t fetch_write(char *buf, size_t size, size_t n, void *data)
+{
+	struct fetch *f = data;
+
+	(void)size;
+	f->last = now_ms();
+	if (!f->begun) {
+		xerr_set(f->err, XE_PROTOCOL, "the server at %s sent data before its header",
+			 f->where);
+		f->failed = 1;
+		return 0;
+	}
+	if ((long long)n > f->size - f->got) {
+		xerr_set(f->err, XE_PROTOCOL, "the server at %s sent more than the %lld bytes it "
+			 "announced", f->where, f->size);
+		f->failed = 1;
+		return 0;
+	}
+	if (sink_write(f->sink, buf, n, f->err) != XE_OK) {
+		f->failed = 1;
+		return 0;
+	}
+	f->got += (long long)n;
+	if (f->a->got != NULL)
+		*f->a->got = f->got;
+	return n;
+}
+
+/* Called once connected (TLS included): from here on, silence is idleness. */
+static int fetch_connected(void *data, char *remote_ip, char *local_ip, int remote_port,
+			   int local_port)
+{
+	struct fetch *f = data;
+
+	f->connected = 1;
+	f->last = now_ms();
+	return CURL_PREREQFUNC_OK;
+}
+
+/* Accepts only http and https URLs and notes "host:port" for messages. */
+static enum xerr_code fetch_check_url(struct fetch *f, struct xerr *err)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	char buf[256], hp[300];
+	enum xerr_code rc = XE_OK;
+
+	if (u == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, f->a->url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+		rc = xerr_set(err, XE_PROTOCOL, "the URL %s is not valid",
+			      log_printable(f->a->url, buf, sizeof(buf)));
+		goto out;
+	}
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+		rc = xerr_set(err, XE_PROTOCOL, "refusing the %s URL %s: only http and https are "
+			      "fetched", log_printable(scheme, hp, sizeof(hp)),
+			      log_printable(f->a->url, buf, sizeof(buf)));
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+		rc = xerr_set(err, XE_PROTOCOL, "the URL %s names no host",
+			      log_printable(f->a->url, buf, sizeof(buf)));
+		goto out;
+	}
+	snprintf(hp, sizeof(hp), "%s:%s", host, port);
+	log_printable(hp, f->where, sizeof(f->where));
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+static enum xerr_code fetch_setup(struct fetch *f, struct curl_slist *headers, char *errbuf,
+				  struct xerr *err)
+{
+	const struct fetch_args *a = f->a;
+	CURL *c = f->curl;
+
+	/* The URL is the peer's: no other scheme, no redirect, no proxy from
+	 * the environment; Content-Length is checked here, not by curl, so
+	 * that a longer body is seen too (the server closes after it). */
+	if (curl_easy_setopt(c, CURLOPT_URL, a->url) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_PROXY, "") != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_VERBOSE, 0L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, a->connect_ms) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_IGNORE_CONTENT_LENGTH, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_USERAGENT, "xfer/" PACKAGE_VERSION) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, fetch_header) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_HEADERDATA, f) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEDATA, f) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, fetch_connected) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_PREREQDATA, f) != CURLE_OK)
+		return xerr_set(err, XE_SOFTWARE, "libcurl lacks a feature xfer needs "
+				"(version %s)", curl_version_info(CURLVERSION_NOW)->version);
+	return XE_OK;
+}
+
+/* Turns what curl gave up with into code and words. */
+static enum xerr_code fetch_failed(struct fetch *f, CURLcode res, const char *errbuf,
+				   struct xerr *err)
+{
+	char why[CURL_ERROR_SIZE];
+	long os_errno = 0;
+
+	log_printable(errbuf[0] != '\0' ? errbuf : curl_easy_strerror(res), why, sizeof(why));
+	switch (res) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return xerr_set(err, XE_UNAVAILABLE, "cannot resolve the host of %s: %s",
+				f->where, why);
+	case CURLE_COULDNT_CONNECT:
+		/* "Connection refused" says it better than curl's longer text */
+		if (curl_easy_getinfo(f->curl, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK &&
+		    os_errno != 0)
+			return xerr_set(err, XE_UNAVAILABLE, "cannot connect to %s: %s", f->where,
+					strerror((int)os_errno));
+		return xerr_set(err, XE_UNAVAILABLE, "cannot connect to %s: %s", f->where, why);
+	case CURLE_OPERATION_TIMEDOUT:
+		return xerr_set(err, XE_TEMPFAIL, "connecting to %s took longer than %ld ms: %s",
+				f->where, f->a->connect_ms, why);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return xerr_set(err, XE_NOPERM, "the certificate of %s is not trusted: %s",
+				f->where, why);
+	case CURLE_SSL_CONNECT_ERROR:
+		return xerr_set(err, XE_UNAVAILABLE, "TLS with %s failed: %s", f->where, why);
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		if (f->begun)
+			return xerr_set(err, XE_UNAVAILABLE, "the connection to %s broke after "
+					"%lld of %lld bytes: %s", f->where, f->got, f->size, why);
+		return xerr_set(err, XE_UNAVAILABLE, "the connection to %s broke: %s",
+				f->where, why);
+	case CURLE_GOT_NOTHING:
+		return xerr_set(err, XE_PROTOCOL, "the server at %s closed the connection "
+				"without answering", f->where);
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_BAD_CONTENT_ENCODING:
+		return xerr_set(err, XE_PROTOCOL, "the server at %s sent a broken answer: %s",
+				f->where, why);
+	case CURLE_OUT_OF_MEMORY:
+		return xerr_set(err, XE_SOFTWARE, "out of memory (libcurl): %s", why);
+	default:
+		return xerr_set(err, XE_UNAVAILABLE, "fetching from %s failed: %s", f->where,
+				why);
+	}
+}
+
+/* Runs the transfer: XE_OK when curl is done (its result in *res), or
+ * when the whole body is in and the server only keeps the connection open;
+ * an error on cancel, idleness or a failing multi handle. */
+static enum xerr_code fetch_run(struct fetch *f, CURLM *m, CURLcode *res, struct xerr *err)
+{
+	const struct fetch_args *a = f->a;
+
+	*res = CURLE_OK;
+	f->last = now_ms();
+	for (;;) {
+		struct curl_waitfd w = { .fd = a->cancel_fd, .events = CURL_WAIT_POLLIN };
+		long limit = a->idle_ms;
+		int running = 0, left;
+		CURLMsg *msg;
+
+		if (curl_multi_perform(m, &running) != CURLM_OK)
+			return xerr_set(err, XE_SOFTWARE, "libcurl failed (multi_perform)");
+		msg = curl_multi_info_read(m, &left);
+		if (msg != NULL && msg->msg == CURLMSG_DONE) {
+			*res = msg->data.result;
+			return XE_OK;
+		}
+		if (running == 0)
+			return XE_OK;
+		if (f->begun && f->got == f->size && limit > FETCH_GRACE_MS)
+			limit = FETCH_GRACE_MS;
+		if (f->connected && now_ms() - f->last >= limit) {
+			if (f->begun && f->got == f->size)
+				return XE_OK;
+			if (!f->begun)
+				return xerr_set(err, XE_TEMPFAIL, "the server at %s did not answer "
+						"within %ld ms", f->where, a->idle_ms);
+			return xerr_set(err, XE_TEMPFAIL, "no data from %s for %ld ms, after %lld "
+					"of %lld bytes", f->where, a->idle_ms, f->got, f->size);
+		}
+		if (curl_multi_poll(m, &w, a->cancel_fd >= 0 ? 1 : 0, FETCH_TICK_MS, NULL) !=
+		    CURLM_OK)
+			return xerr_set(err, XE_SOFTWARE, "libcurl failed (multi_poll)");
+		if (a->cancel_fd >= 0 && w.revents != 0)
+			return xerr_set(err, XE_SIGNAL, "the download from %s was cancelled",
+					f->where);
+	}
+}
+
+enum xerr_code fetch_to_sink(const struct fetch_args *a, char *path, size_t len,
+			     struct xerr *err)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *headers = NULL;
+	struct fetch f;
+	struct xerr local;
+	CURLM *m = NULL;
+	CURLcode res = CURLE_OK;
+	enum xerr_code rc;
+
+	if (err == NULL) {	/* callbacks keep their failure in err */
+		xerr_clear(&local);
+		err = &local;
+	}
+	memset(&f, 0, sizeof(f));
+	f.a = a;
+	f.size = -1;
+	f.err = err;
+	rc = fetch_check_url(&f, err);
+	if (rc != XE_OK)
+		return rc;
+	f.curl = curl_easy_init();
+	m = curl_multi_init();
+	/* The body ends when the server closes, not at Content-Length (see
+	 * fetch_setup): ask it to close after the response. */
+	headers = curl_slist_append(NULL, "Connection: close");
+	if (f.curl == NULL || m == NULL || headers == NULL) {
+		rc = xerr_set(err, XE_SOFTWARE, "out of memory (libcurl)");
+		goto out;
+	}
+	rc = fetch_setup(&f, headers, errbuf, err);
+	if (rc != XE_OK)
+		goto out;
+	if (curl_multi_add_handle(m, f.curl) != CURLM_OK) {
+		rc = xerr_set(err, XE_SOFTWARE, "libcurl failed (multi_add_handle)");
+		goto out;
+	}
+	rc = fetch_run(&f, m, &res, err);
+	curl_multi_remove_handle(m, f.curl);
+	if (rc != XE_OK)
+		goto out;
+	if (f.failed) {
+		rc = err->code;
+		goto out;
+	}
+	if (res != CURLE_OK) {
+		rc = fetch_failed(&f, res, errbuf, err);
+		goto out;
+	}
+	if (!f.begun) {
+		rc = xerr_set(err, XE_PROTOCOL, "the server at %s sent no answer", f.where);
+		goto out;
+	}
+	if (f.got != f.size) {
+		rc = xerr_set(err, XE_PROTOCOL, "the server at %s closed the connection after %lld "
+			      "of %lld bytes", f.where, f.got, f.size);
+		goto out;
+	}
+	rc = sink_commit(f.sink, NULL, path, len, err);
+	f.sink = NULL;
+out:
+	sink_abort(f.sink);
+	curl_multi_cleanup(m);
+	curl_easy_cleanup(f.curl);
+	curl_slist_free_all(headers);
+	return rc;
+}

@@ -1,0 +1,273 @@
+/* httpd.c — see httpd.h */
+#define _GNU_SOURCE /* accept4() */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "httpd.h"
+#include "httpreq.h"
+
+#define HTTPD_CHUNK (1 << 20)		/* bytes per sendfile() call */
+#define HTTPD_LINGER_MS 1000		/* reading what a client still sends before close */
+#define HTTPD_LINGER_BYTES (1 << 20)
+#define HTTPD_FOREVER 1000000000	/* ms: the longest poll; waiting for clients loops */
+
+/* How a step with one client ended: go on with it, drop it (it is gone,
+ * too slow or answered), or stop serving. */
+enum conn { CONN_NEXT, CONN_DROP, CONN_CANCELLED, CONN_FAILED };
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int cancelled(const struct pollfd *p)
+{
+	return p->fd >= 0 && (p->revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+}
+
+/* Waits until fd has events, ms pass or cancel_fd is readable. The
+ * caller retries its I/O and checks its own deadline after every return,
+ * so an interrupted poll needs no special case. Returns CONN_NEXT to go
+ * on, or CONN_CANCELLED / CONN_FAILED. */
+static enum conn wait_fd(const struct httpd_args *a, int fd, short events, long long ms,
+			 struct xerr *err)
+{
+	struct pollfd p[2] = {
+		{ .fd = fd, .events = events },
+		{ .fd = a->cancel_fd, .events = POLLIN },
+	};
+
+	ms = ms < 0 ? 0 : ms > HTTPD_FOREVER ? HTTPD_FOREVER : ms;
+	if (poll(p, 2, (int)ms) < 0 && errno != EINTR) {
+		xerr_set(err, XE_SOFTWARE, "HTTP server: poll: %s", strerror(errno));
+		return CONN_FAILED;
+	}
+	return cancelled(&p[1]) ? CONN_CANCELLED : CONN_NEXT;
+}
+
+static int would_block(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+/* Sends all of buf, giving the client idle_ms for each bit of progress. */
+static enum conn send_all(const struct httpd_args *a, int fd, const char *buf, size_t len,
+			  struct xerr *err)
+{
+	long long last = now_ms();
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+		enum conn c;
+
+		if (n > 0) {
+			off += (size_t)n;
+			last = now_ms();
+			continue;
+		}
+		if (n < 0 && !would_block())
+			return CONN_DROP;	/* the client went away */
+		if (now_ms() - last >= a->idle_ms)
+			return CONN_DROP;	/* it takes nothing */
+		c = wait_fd(a, fd, POLLOUT, a->idle_ms - (now_ms() - last), err);
+		if (c != CONN_NEXT)
+			return c;
+	}
+	return CONN_NEXT;
+}
+
+/* The errors of sendfile() that are about the file, not the client. */
+static int file_error(int e)
+{
+	return e == EIO || e == EBADF || e == EINVAL || e == ENOMEM || e == EOVERFLOW ||
+	       e == ESPIPE || e == ENOSYS;
+}
+
+static enum conn send_body(const struct httpd_args *a, int fd, struct xerr *err)
+{
+	long long last = now_ms();
+	off_t off = 0;
+
+	if (a->sent != NULL)
+		*a->sent = 0;
+	while (off < a->size) {
+		long long left = a->size - (long long)off;
+		ssize_t n = sendfile(fd, a->file_fd, &off, left < HTTPD_CHUNK ? (size_t)left
+									    : HTTPD_CHUNK);
+		enum conn c;
+
+		if (n > 0) {
+			if (a->sent != NULL)
+				*a->sent = (long long)off;
+			last = now_ms();
+			continue;
+		}
+		if (n == 0) {
+			xerr_set(err, XE_IO, "the file being offered shrank to %lld of %lld bytes",
+				 (long long)off, a->size);
+			return CONN_FAILED;
+		}
+		if (!would_block()) {
+			if (!file_error(errno))
+				return CONN_DROP;	/* the client went away */
+			xerr_set(err, XE_IO, "cannot read the file being offered: %s",
+				 strerror(errno));
+			return CONN_FAILED;
+		}
+		if (now_ms() - last >= a->idle_ms)
+			return CONN_DROP;
+		c = wait_fd(a, fd, POLLOUT, a->idle_ms - (now_ms() - last), err);
+		if (c != CONN_NEXT)
+			return c;
+	}
+	if (a->served != NULL)
+		(*a->served)++;
+	return CONN_NEXT;
+}
+
+/* Reads the request head within head_ms, until the parser says DONE or
+ * ERROR; a client that closes or is too slow is dropped unanswered. */
+static enum conn read_head(const struct httpd_args *a, int fd, struct httpreq *r,
+			   struct xerr *err)
+{
+	long long deadline = now_ms() + a->head_ms;
+	char buf[4096];
+
+	httpreq_init(r);
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		enum conn c;
+		size_t used;
+
+		if (n > 0) {
+			if (httpreq_feed(r, buf, (size_t)n, &used) != HTTPREQ_NEED_MORE)
+				return CONN_NEXT;
+			continue;
+		}
+		if (n == 0 || !would_block() || now_ms() >= deadline)
+			return CONN_DROP;
+		c = wait_fd(a, fd, POLLIN, deadline - now_ms(), err);
+		if (c != CONN_NEXT)
+			return c;
+	}
+}
+
+/* Before close, reads (and drops) what the client still sends, for a
+ * while: closing with unread bytes makes the kernel send a reset, which
+ * can destroy the response before the client has read it. */
+static enum conn linger(const struct httpd_args *a, int fd, struct xerr *err)
+{
+	long long deadline = now_ms() + HTTPD_LINGER_MS;
+	size_t total = 0;
+	char buf[4096];
+
+	shutdown(fd, SHUT_WR);
+	while (total < HTTPD_LINGER_BYTES) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		enum conn c;
+
+		if (n > 0) {
+			total += (size_t)n;
+			continue;
+		}
+		if (n == 0 || !would_block() || now_ms() >= deadline)
+			break;
+		c = wait_fd(a, fd, POLLIN, deadline - now_ms(), err);
+		if (c != CONN_NEXT)
+			return c;
+	}
+	return CONN_DROP;
+}
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 414: return "URI Too Long";
+	case 431: return "Request Header Fields Too Large";
+	case 505: return "HTTP Version Not Supported";
+	}
+	return "Error";
+}
+
+static enum conn serve_client(const struct httpd_args *a, int fd, struct xerr *err)
+{
+	struct httpreq r;
+	char head[256];
+	int status, len;
+	enum conn c;
+
+	c = read_head(a, fd, &r, err);
+	if (c != CONN_NEXT)
+		return c;
+	if (r.status != 0)
+		status = r.status;
+	else
+		status = strcmp(r.target, a->path) == 0 ? 200 : 404;
+	if (status == 200)
+		len = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Length: %lld\r\n"
+			       "Content-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
+			       a->size);
+	else
+		len = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n"
+			       "%sConnection: close\r\n\r\n", status, reason(status),
+			       status == 405 ? "Allow: GET, HEAD\r\n" : "");
+	c = send_all(a, fd, head, (size_t)len, err);
+	if (c == CONN_NEXT && status == 200 && r.method == HTTPREQ_GET)
+		c = send_body(a, fd, err);
+	if (c != CONN_NEXT)
+		return c;
+	return linger(a, fd, err);
+}
+
+enum xerr_code httpd_serve(const struct httpd_args *a, struct xerr *err)
+{
+	int flags = fcntl(a->listen_fd, F_GETFL);
+	struct xerr local;
+
+	if (err == NULL) {	/* the code of a failure is kept in err */
+		xerr_clear(&local);
+		err = &local;
+	}
+	/* A connection reset between poll() and accept() must not block us. */
+	if (flags < 0 || fcntl(a->listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return xerr_set(err, XE_SOFTWARE, "HTTP server: fcntl: %s", strerror(errno));
+	for (;;) {
+		enum conn c = wait_fd(a, a->listen_fd, POLLIN, HTTPD_FOREVER, err);
+		int fd;
+
+		if (c == CONN_CANCELLED)
+			return XE_OK;
+		if (c == CONN_FAILED)
+			return err->code;
+		fd = accept4(a->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM || errno == EBADF || errno == EINVAL ||
+			    errno == ENOTSOCK)
+				return xerr_set(err, XE_IO, "HTTP server: cannot accept a "
+						"connection: %s", strerror(errno));
+			continue;	/* nothing pending, or that client is gone */
+		}
+		c = serve_client(a, fd, err);
+		close(fd);
+		if (c == CONN_CANCELLED)
+			return XE_OK;
+		if (c == CONN_FAILED)
+			return err->code;
+	}
+}

@@ -11,7 +11,9 @@ static const struct {
 	int m;
 	const char *name, *ns;
 } methods[] = {
+	{ METHOD_S5B, "s5b", NS_S5B },
 	{ METHOD_IBB, "ibb", NS_IBB },
+	{ METHOD_OOB, "oob", NS_OOB },
 };
 
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
@@ -51,7 +53,7 @@ int method_from_ns(const char *ns)
 	size_t i;
 
 	for (i = 0; ns != NULL && i < NMETHODS; i++)
-		if (strcmp(methods[i].ns, ns) == 0)
+		if ((methods[i].m & METHODS_SI) && strcmp(methods[i].ns, ns) == 0)
 			return methods[i].m;
 	return 0;
 }
@@ -108,6 +110,7 @@ xmpp_stanza_t *si_offer_build(xmpp_ctx_t *ctx, const char *to, const struct si_o
 	xmpp_stanza_set_type(field, "list-single");
 	for (i = 0; i < nms; i++)
 		text(ctx, el(ctx, el(ctx, field, "option", NULL), "value", NULL), method_ns(ms[i]));
+	el(ctx, si, "si-multiple", NS_SI_MULTIPLE);
 	return iq;
 }
 
@@ -218,6 +221,7 @@ int si_offer_parse(xmpp_stanza_t *iq, struct si_offer *o, const char **cond,
 		    text_of(xmpp_stanza_get_child_by_name(opt, "value"), ns, sizeof(ns)) == 0)
 			o->methods |= (unsigned)method_from_ns(ns);
 	}
+	o->multiple = xmpp_stanza_get_child_by_name_and_ns(si, "si-multiple", NS_SI_MULTIPLE) != NULL;
 	if (o->methods == 0) {
 		*app = "no-valid-streams";
 		*why = "no stream method that xfer supports";
@@ -227,29 +231,56 @@ int si_offer_parse(xmpp_stanza_t *iq, struct si_offer *o, const char **cond,
 	return 0;
 }
 
-xmpp_stanza_t *si_accept_build(xmpp_ctx_t *ctx, int m)
+xmpp_stanza_t *si_accept_build(xmpp_ctx_t *ctx, const int *ms, int n, int multiple)
 {
 	xmpp_stanza_t *si = xmpp_stanza_new(ctx);
-	xmpp_stanza_t *x, *field;
+	xmpp_stanza_t *x, *field, *list;
+	int i;
 
 	xmpp_stanza_set_name(si, "si");
 	xmpp_stanza_set_ns(si, NS_SI);
+	if (multiple) {
+		/* The form Telepathy-Gabble, which defined the extension, sends. */
+		list = el(ctx, si, "si-multiple", NS_SI_MULTIPLE);
+		for (i = 0; i < n; i++)
+			text(ctx, el(ctx, list, "value", NULL), method_ns(ms[i]));
+		return si;
+	}
 	x = el(ctx, el(ctx, si, "feature", NS_FEATURE_NEG), "x", NS_XDATA);
 	xmpp_stanza_set_type(x, "submit");
 	field = el(ctx, x, "field", NULL);
 	xmpp_stanza_set_attribute(field, "var", "stream-method");
-	text(ctx, el(ctx, field, "value", NULL), method_ns(m));
+	text(ctx, el(ctx, field, "value", NULL), method_ns(ms[0]));
 	return si;
 }
 
-int si_accept_parse(xmpp_stanza_t *reply)
+int si_accept_parse(xmpp_stanza_t *reply, int *out, int max, int *multiple)
 {
 	xmpp_stanza_t *si = xmpp_stanza_get_child_by_name_and_ns(reply, "si", NS_SI);
-	xmpp_stanza_t *field = si != NULL ? stream_method_field(si) : NULL;
+	xmpp_stanza_t *list = si != NULL ? xmpp_stanza_get_child_by_name_and_ns(si, "si-multiple",
+										 NS_SI_MULTIPLE) : NULL;
+	xmpp_stanza_t *field, *v;
 	char ns[128];
+	int n = 0, m, i, dup;
 
-	if (field == NULL ||
+	*multiple = list != NULL;
+	if (list != NULL) {
+		for (v = xmpp_stanza_get_children(list); v != NULL && n < max;
+		     v = xmpp_stanza_get_next(v)) {
+			if (!xmpp_stanza_is_tag(v) || strcmp(xmpp_stanza_get_name(v), "value") != 0 ||
+			    text_of(v, ns, sizeof(ns)) < 0 || (m = method_from_ns(ns)) == 0)
+				continue;
+			for (i = 0, dup = 0; i < n; i++)
+				dup |= out[i] == m;
+			if (!dup)
+				out[n++] = m;
+		}
+		return n;
+	}
+	field = si != NULL ? stream_method_field(si) : NULL;
+	if (field == NULL || max < 1 ||
 	    text_of(xmpp_stanza_get_child_by_name(field, "value"), ns, sizeof(ns)) < 0)
 		return 0;
-	return method_from_ns(ns);
+	out[0] = method_from_ns(ns);
+	return out[0] != 0;
 }

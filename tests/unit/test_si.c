@@ -103,18 +103,67 @@ static void test_bad_offers(void)
 	}
 }
 
-static void test_accept(void)
+static xmpp_stanza_t *accept_iq(const int *ms, int n, int multiple)
 {
-	xmpp_stanza_t *si = si_accept_build(ctx, METHOD_IBB);
+	xmpp_stanza_t *si = si_accept_build(ctx, ms, n, multiple);
 	xmpp_stanza_t *iq = xmpp_iq_new(ctx, "result", "o1");
 
 	xmpp_stanza_add_child(iq, si);
 	xmpp_stanza_release(si);
-	ok(si_accept_parse(iq) == METHOD_IBB, "accept round trip");
+	return iq;
+}
+
+static void test_accept(void)
+{
+	int ms[] = { METHOD_S5B, METHOD_IBB }, out[4], multiple = -1;
+	xmpp_stanza_t *iq = accept_iq(ms + 1, 1, 0);
+
+	ok(si_accept_parse(iq, out, 4, &multiple) == 1 && out[0] == METHOD_IBB && !multiple,
+	   "plain accept round trip");
+	xmpp_stanza_release(iq);
+	iq = accept_iq(ms, 2, 1);
+	ok(si_accept_parse(iq, out, 4, &multiple) == 2 && out[0] == METHOD_S5B &&
+	   out[1] == METHOD_IBB && multiple, "si-multiple accept keeps the receiver's order");
+	xmpp_stanza_release(iq);
+	/* Gabble's form; unknown, duplicate and non-SI values are skipped. */
+	iq = st("<iq type='result'><si xmlns='http://jabber.org/protocol/si'><si-multiple "
+		"xmlns='http://telepathy.freedesktop.org/xmpp/si-multiple'><value>urn:x</value>"
+		"<value>http://jabber.org/protocol/ibb</value><value>jabber:iq:oob</value>"
+		"<value>http://jabber.org/protocol/ibb</value><value>http://jabber.org/protocol/"
+		"bytestreams</value></si-multiple></si></iq>");
+	ok(si_accept_parse(iq, out, 4, &multiple) == 2 && out[0] == METHOD_IBB &&
+	   out[1] == METHOD_S5B, "si-multiple: unknown, OOB and duplicates skipped");
 	xmpp_stanza_release(iq);
 	iq = st("<iq type='result'><si xmlns='http://jabber.org/protocol/si'/></iq>");
-	ok(si_accept_parse(iq) == 0, "accept without a method is 0");
+	ok(si_accept_parse(iq, out, 4, &multiple) == 0, "accept without a method is 0");
 	xmpp_stanza_release(iq);
+	iq = st("<iq type='result'><si xmlns='http://jabber.org/protocol/si'><feature xmlns="
+		"'http://jabber.org/protocol/feature-neg'><x xmlns='jabber:x:data' type='submit'>"
+		"<field var='stream-method'><value>jabber:iq:oob</value></field></x></feature>"
+		"</si></iq>");
+	ok(si_accept_parse(iq, out, 4, &multiple) == 0, "OOB is not an SI stream method");
+	xmpp_stanza_release(iq);
+}
+
+static void test_offer_multiple(void)
+{
+	struct si_offer o, back;
+	int ms[] = { METHOD_S5B, METHOD_IBB };
+	const char *cond, *app, *why;
+	xmpp_stanza_t *iq, *s;
+
+	memset(&o, 0, sizeof(o));
+	strcpy(o.sid, "s2");
+	strcpy(o.name, "f");
+	o.size = 1;
+	iq = si_offer_build(ctx, "b@y/z", &o, ms, 2);
+	ok(si_offer_parse(iq, &back, &cond, &app, &why) == 0 && back.multiple &&
+	   back.methods == (METHOD_S5B | METHOD_IBB), "offer with S5B, IBB and si-multiple");
+	xmpp_stanza_release(iq);
+	s = st(OFFER("<file " FT " name='a' size='1'/>", IBBOPT));
+	ok(si_offer_parse(s, &back, &cond, &app, &why) == 0 && !back.multiple,
+	   "plain offer: no si-multiple");
+	xmpp_stanza_release(s);
 }
 
 static void test_ibb_parsers(void)
@@ -180,6 +229,7 @@ int main(void)
 	test_roundtrip();
 	test_bad_offers();
 	test_accept();
+	test_offer_multiple();
 	test_ibb_parsers();
 	xmpp_ctx_free(ctx);
 	xmpp_shutdown();

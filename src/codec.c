@@ -74,12 +74,13 @@ struct digest {
 struct digest *digest_new(enum digest_alg alg)
 {
 	struct digest *d = calloc(1, sizeof(*d));
+	const EVP_MD *md;
 
 	if (d == NULL)
 		return NULL;
 	d->ctx = EVP_MD_CTX_new();
-	if (d->ctx == NULL ||
-	    EVP_DigestInit_ex(d->ctx, alg == DIGEST_MD5 ? EVP_md5() : EVP_sha256(), NULL) != 1) {
+	md = alg == DIGEST_MD5 ? EVP_md5() : alg == DIGEST_SHA1 ? EVP_sha1() : EVP_sha256();
+	if (d->ctx == NULL || EVP_DigestInit_ex(d->ctx, md, NULL) != 1) {
 		digest_free(d);
 		return NULL;
 	}

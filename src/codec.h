@@ -19,7 +19,7 @@ size_t b64_encode(const unsigned char *in, size_t n, char *out);
  * the number of bytes, or -1 if in is not valid base64 or does not fit. */
 long b64_decode(const char *in, unsigned char *out, size_t cap);
 
-enum digest_alg { DIGEST_MD5, DIGEST_SHA256 };
+enum digest_alg { DIGEST_MD5, DIGEST_SHA1, DIGEST_SHA256 };
 
 struct digest;
 

@@ -34,7 +34,10 @@ static long long config_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum config_type { CT_STRING, CT_PATH, CT_PORT, CT_TLS, CT_METHODS, CT_JIDS, CT_BLOCK, CT_WINDOW, CT_SIZE };
+enum config_type {
+	CT_STRING, CT_PATH, CT_PORT, CT_TLS, CT_METHODS, CT_JIDS, CT_BLOCK, CT_WINDOW, CT_SIZE,
+	CT_LISTEN, CT_HOSTPORT, CT_PROXY, CT_SECONDS,
+};
 
 struct config_key {
 	const char *name;
@@ -57,6 +60,12 @@ static const struct config_key config_keys[] = {
 	{ "ibb_block_size", CT_BLOCK, offsetof(struct account, ibb_block_size) },
 	{ "ibb_window",   CT_WINDOW, offsetof(struct account, ibb_window) },
 	{ "max_size",     CT_SIZE,   offsetof(struct account, max_size) },
+	{ "s5b_listen",   CT_LISTEN, offsetof(struct account, s5b_listen) },
+	{ "s5b_address",  CT_HOSTPORT, offsetof(struct account, s5b_address) },
+	{ "s5b_proxy",    CT_PROXY,  offsetof(struct account, s5b_proxy) },
+	{ "s5b_connect_timeout", CT_SECONDS, offsetof(struct account, s5b_connect_timeout) },
+	{ "oob_listen",   CT_LISTEN, offsetof(struct account, oob_listen) },
+	{ "oob_address",  CT_HOSTPORT, offsetof(struct account, oob_address) },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -80,6 +89,11 @@ static void account_free(struct account *a)
 	free(a->cafile);
 	free(a->drop_dir);
 	free(a->accept_from);
+	free(a->s5b_listen);
+	free(a->s5b_address);
+	free(a->s5b_proxy);
+	free(a->oob_listen);
+	free(a->oob_address);
 }
 
 void config_free(struct config *cfg)
@@ -114,6 +128,45 @@ enum xerr_code config_path(const char *explicit_path, char *buf, size_t len, str
 	if (n < 0 || (size_t)n >= len)
 		return xerr_set(err, XE_CONFIG, "config file path is too long");
 	return XE_OK;
+}
+
+int hostport_parse(const char *s, char *host, size_t hlen, unsigned short *port)
+{
+	const char *colon, *end;
+	size_t n;
+	char *e;
+	long p;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (*s == '[') {
+		end = strchr(s, ']');
+		if (end == NULL || end == s + 1 || (end[1] != '\0' && end[1] != ':'))
+			return -1;
+		n = (size_t)(end - s - 1);
+		colon = end[1] == ':' ? end + 1 : NULL;
+		s++;
+	} else {
+		colon = strchr(s, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL)
+			colon = NULL; /* a bare IPv6 address */
+		n = colon != NULL ? (size_t)(colon - s) : strlen(s);
+	}
+	if (n == 0 || n >= hlen)
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") != n)
+		return -1;
+	if (colon != NULL) {
+		errno = 0;
+		p = strtol(colon + 1, &e, 10);
+		if (colon[1] < '0' || colon[1] > '9' || *e != '\0' || errno != 0 || p < 1 ||
+		    p > 65535)
+			return -1;
+		*port = (unsigned short)p;
+	}
+	return 0;
 }
 
 int host_is_loopback(const char *host)
@@ -332,7 +385,7 @@ static enum xerr_code config_value(struct config *cfg, struct account *a,
 		char bad[64];
 		if (config_parse_methods(value, (int *)field, 4, bad) < 0)
 			return xerr_set(err, XE_CONFIG, "%s:%d: unknown method '%s' in methods "
-					"(known: ibb)", cfg->path, lineno, bad);
+					"(known: s5b, ibb, oob)", cfg->path, lineno, bad);
 		break;
 	}
 	case CT_JIDS: {
@@ -374,6 +427,45 @@ static enum xerr_code config_value(struct config *cfg, struct account *a,
 					"bytes with an optional K, M, G or T suffix, not '%s'",
 					cfg->path, lineno, value);
 		*(long long *)field = v;
+		break;
+	}
+	case CT_LISTEN:
+	case CT_HOSTPORT: {
+		char host[256];
+		unsigned short port = 0;
+		unsigned char bin[16];
+		if (hostport_parse(value, host, sizeof(host), &port) < 0 ||
+		    (k->type == CT_LISTEN && inet_pton(AF_INET, host, bin) != 1 &&
+		     inet_pton(AF_INET6, host, bin) != 1))
+			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be %s, optionally with "
+					":PORT, not '%s'", cfg->path, lineno, k->name,
+					k->type == CT_LISTEN ? "an IP address" : "a host name or IP "
+					"address", value);
+		if ((*(char **)field = strdup(value)) == NULL)
+			return xerr_set(err, XE_SOFTWARE, "out of memory");
+		break;
+	}
+	case CT_PROXY: {
+		struct jid j;
+		const char *why = "";
+		if (strcmp(value, "none") != 0 && (jid_parse(value, &j, &why) < 0 ||
+						   j.local[0] != '\0' || j.resource[0] != '\0'))
+			return xerr_set(err, XE_CONFIG, "%s:%d: s5b_proxy must be a service JID "
+					"(like proxy.example.org) or none, not '%s'%s%s", cfg->path,
+					lineno, value, *why ? ": " : "", why);
+		if ((*(char **)field = strdup(value)) == NULL)
+			return xerr_set(err, XE_SOFTWARE, "out of memory");
+		break;
+	}
+	case CT_SECONDS: {
+		char *end;
+		long v;
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || v < 1 || v > 600)
+			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be a number of seconds "
+					"from 1 to 600, not '%s'", cfg->path, lineno, k->name, value);
+		*(int *)field = (int)v;
 		break;
 	}
 	case CT_TLS:

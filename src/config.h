@@ -40,6 +40,12 @@ struct account {
 	int ibb_block_size;	/* 0: default */
 	int ibb_window;		/* 0: default */
 	long long max_size;	/* -1: unlimited */
+	char *s5b_listen;	/* ADDR[:PORT] for direct connections; NULL: all */
+	char *s5b_address;	/* HOST[:PORT] advertised instead of our own */
+	char *s5b_proxy;	/* proxy JID, "none", or NULL: discover */
+	int s5b_connect_timeout;	/* seconds per streamhost; 0: default */
+	char *oob_listen;	/* ADDR[:PORT] of the OOB HTTP server; NULL: all */
+	char *oob_address;	/* HOST[:PORT] advertised in OOB URLs */
 	unsigned long seen;	/* bit per key, to refuse duplicates */
 	int tls_line;
 };
@@ -87,6 +93,10 @@ int config_parse_size(const char *s, long long *out);
 /* 1 if jid (a full or bare JID) is allowed by list (JIDs separated by
  * spaces or commas; a bare JID allows every resource). */
 int config_jid_allowed(const char *list, const char *jid);
+
+/* "HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 address into
+ * host and *port (left as is when absent). 0, or -1 if malformed. */
+int hostport_parse(const char *s, char *host, size_t hlen, unsigned short *port);
 
 /* 1 if host is a loopback name or address (localhost, 127/8, ::1). */
 int host_is_loopback(const char *host);

@@ -41,7 +41,7 @@ static struct poptOption check_only[] = {
 static struct poptOption send_only[] = {
 	{ "method", 'm', POPT_ARG_STRING, &opts_v.method, 0,
 	  "use these transfer methods, in this order (default: all, or 'methods' "
-	  "in the config); known: ibb", "LIST" },
+	  "in the config); known: s5b ibb oob (default order)", "LIST" },
 	{ "desc", 0, POPT_ARG_STRING, &opts_v.desc, 0,
 	  "a description sent with each file", "TEXT" },
 	{ "timeout", 0, POPT_ARG_INT, &opts_v.timeout, 0,
@@ -160,7 +160,7 @@ static int opts_check(struct xfer_opts *o, struct xerr *err)
 		int ms[4];
 		char bad[64];
 		if (config_parse_methods(o->method, ms, 4, bad) < 0) {
-			xerr_set(err, XE_USAGE, "unknown method '%s' in --method (known: ibb)", bad);
+			xerr_set(err, XE_USAGE, "unknown method '%s' in --method (known: s5b, ibb, oob)", bad);
 			return -1;
 		}
 	}

@@ -114,6 +114,17 @@ long source_read(struct source *s, void *buf, size_t n, struct xerr *err)
 	return r;
 }
 
+int source_changed(struct source *s, struct xerr *err)
+{
+	struct stat st;
+
+	if (fstat(s->fd, &st) < 0 || st.st_size != s->size) {
+		xerr_set(err, XE_IO, "%s changed size while it was sent", s->path);
+		return 1;
+	}
+	return 0;
+}
+
 void source_date(const struct source *s, char buf[static 32])
 {
 	struct tm tm;

@@ -28,6 +28,10 @@ enum xerr_code source_open(struct source **out, const char *path, struct xerr *e
  * with err set. */
 long source_read(struct source *s, void *buf, size_t n, struct xerr *err);
 
+/* 1 (with err set) if the file no longer has the size it was offered
+ * with: the receiver got something else than announced. */
+int source_changed(struct source *s, struct xerr *err);
+
 /* XEP-0082 date of the mtime: YYYY-MM-DDThh:mm:ssZ. */
 void source_date(const struct source *s, char buf[static 32]);
 

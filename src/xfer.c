@@ -12,6 +12,7 @@
 #include "config.h"
 #include "log.h"
 #include "opts.h"
+#include "fetch.h"
 #include "signals.h"
 #include "xerr.h"
 
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	signals_init();
+	fetch_global_init(); /* before any thread starts */
 	xerr_clear(&err);
 	log_init("xfer", 0);
 	rc = opts_parse(argc, (const char **)argv, &o, &err);

@@ -5,28 +5,54 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bytestreams.h"
 #include "codec.h"
+#include "fetch.h"
 #include "ibb.h"
+#include "job.h"
 #include "jid.h"
 #include "log.h"
+#include "oob.h"
 #include "progress.h"
+#include "s5b.h"
 #include "session.h"
 #include "signals.h"
 #include "si.h"
 #include "sink.h"
 #include "xfer_recv.h"
 
-/* One accepted offer, from the SI answer to the end of its stream. */
+enum rx_state {
+	RX_OFFERED,	/* accepted; waiting for a bytestream or an IBB open */
+	RX_S5B_CONNECTING,	/* trying the sender's streamhosts */
+	RX_S5B_DATA,	/* reading the bytestream */
+	RX_IBB,		/* IBB open */
+	RX_OOB,		/* fetching an out-of-band URL */
+};
+
+/* One accepted offer, from the SI answer (or the OOB request) to the end
+ * of its stream. */
 struct rx {
 	char peer[3100];
 	struct si_offer offer;
 	char safe[SINK_NAME_MAX + 1];
-	struct sink *sink;
+	enum rx_state state;
+	int methods[4];		/* what our answer allowed, in order */
+	int nmethods;
+	int multiple;		/* answered with si-multiple: fallback allowed */
+	struct sink *sink;	/* while the main thread owns it */
 	int block;
-	int opened;
 	uint16_t seq;
 	struct progress pr;
+	int pr_started;
 	long long last_ms;
+	xmpp_stanza_t *iq;	/* the request we answer when the job ends */
+	struct job job;
+	struct s5b_host hosts[S5B_MAX_HOSTS];
+	struct s5b_connect conn;
+	struct s5b_recv data;
+	struct fetch_args fetch;
+	char url[2048];
+	char path[4096];	/* OOB: where fetch delivered */
 	struct rx *next;
 };
 
@@ -39,7 +65,8 @@ struct receiver {
 	struct account *acct;
 	char *allow;		/* accept_from and --from, space-separated */
 	const char *dir;
-	unsigned methods;	/* what we accept */
+	int order[4];		/* what we accept, in our order of preference */
+	unsigned methods;
 	int max_block;
 	int handled;
 	int delivered;
@@ -47,6 +74,8 @@ struct receiver {
 	struct rx *rxs;
 	unsigned char *buf;
 };
+
+static int rx_may(struct rx *x, int m);
 
 static int allowed(struct receiver *r, const char *from)
 {
@@ -63,7 +92,18 @@ static void rx_unlink(struct receiver *r, struct rx *x)
 			break;
 		}
 	}
+	job_finish(&x->job);
+	if (x->conn.fd >= 0 && x->state == RX_S5B_CONNECTING)
+		close(x->conn.fd);
+	sink_abort(x->data.sink);
+	if (x->iq != NULL)
+		xmpp_stanza_release(x->iq);
 	free(x);
+}
+
+static const char *rx_method(const struct rx *x)
+{
+	return x->state == RX_IBB ? "ibb" : x->state == RX_OOB ? "oob" : "s5b";
 }
 
 /* Ends a transfer that failed here: the temp file goes, the sender is
@@ -73,12 +113,22 @@ static void rx_fail(struct receiver *r, struct rx *x, enum xerr_code code, const
 {
 	char name[SINK_NAME_MAX + 1];
 
+	job_finish(&x->job);
 	sink_abort(x->sink);
 	x->sink = NULL;
-	if (x->opened)
-		progress_finish(&x->pr, 0, "ibb");
-	if (tell_peer && x->opened && session_connected(r->s))
+	if (x->pr_started)
+		progress_finish(&x->pr, 0, rx_method(x));
+	x->pr_started = 0;
+	if (tell_peer && x->state == RX_IBB && session_connected(r->s))
 		session_send(r->s, ibb_close_build(session_ctx(r->s), x->peer, x->offer.sid));
+	if (x->iq != NULL && session_connected(r->s)) {
+		/* Local disk trouble stays local; the rest helps the sender. */
+		int policy = code == XE_CANTCREAT && strstr(why, "max_size") != NULL;
+		session_reply_error(r->s, x->iq, "cancel", policy ? "not-acceptable"
+				    : x->state == RX_OOB ? "item-not-found" : "not-acceptable",
+				    NULL, NULL, policy || (code != XE_IO && code != XE_CANTCREAT)
+				    ? why : "the receiver cannot store the file");
+	}
 	log_error("%s from %s: %s", log_printable(x->safe, name, sizeof(name)), x->peer, why);
 	xerr_set(&r->first, code, "%s from %s: %s", x->safe, x->peer, why);
 	r->handled++;
@@ -118,7 +168,10 @@ static int recv_presence(struct session *s, xmpp_stanza_t *st, void *arg)
 	} else if (strcmp(type, "unavailable") == 0) {
 		for (x = r->rxs; x != NULL; x = next) {
 			next = x->next;
-			if (strcmp(x->peer, from) == 0)
+			/* A bytestream or an HTTP fetch does not need the
+			 * sender's XMPP session: its worker decides. */
+			if (strcmp(x->peer, from) == 0 &&
+			    (x->state == RX_OFFERED || x->state == RX_IBB))
 				rx_fail(r, x, XE_UNAVAILABLE, "the sender went offline", 0);
 		}
 	}
@@ -189,6 +242,7 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 		session_reply_error(s, st, "wait", "resource-constraint", NULL, NULL, NULL);
 		return 1;
 	}
+	x->conn.fd = -1;
 	snprintf(x->peer, sizeof(x->peer), "%s", from);
 	if (si_offer_parse(st, &x->offer, &cond, &app, &why) < 0) {
 		int no_method = app != NULL && strcmp(app, "no-valid-streams") == 0;
@@ -225,9 +279,19 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 		return 1;
 	}
 	{
-		xmpp_stanza_t *si = si_accept_build(session_ctx(s), METHOD_IBB);
+		/* Our methods, in our order, that the sender offered; with
+		 * si-multiple the sender may fall back through all of them. */
+		xmpp_stanza_t *si;
+		int i;
+		for (i = 0; r->order[i] != 0; i++)
+			if (x->offer.methods & (unsigned)r->order[i])
+				x->methods[x->nmethods++] = r->order[i];
+		x->multiple = x->offer.multiple;
+		si = si_accept_build(session_ctx(s), x->methods, x->nmethods, x->multiple);
 		session_reply_result(s, st, si);
 		xmpp_stanza_release(si);
+		if (!x->multiple)
+			x->nmethods = 1;
 	}
 	/* Directed presence: when we go offline, the server tells this sender
 	 * even if it has no subscription to us. */
@@ -255,6 +319,7 @@ static void rx_deliver(struct receiver *r, struct rx *x, xmpp_stanza_t *close_iq
 	}
 	session_reply_result(r->s, close_iq, NULL);
 	progress_finish(&x->pr, 1, "ibb");
+	x->pr_started = 0;
 	log_printable(path, shown, sizeof(shown));
 	printf("%s\n", shown);
 	fflush(stdout);
@@ -324,7 +389,7 @@ static int recv_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
 			return 1;
 		}
 		x = rx_find(r, from, sid);
-		if (x == NULL || x->opened) {
+		if (x == NULL || !rx_may(x, METHOD_IBB)) {
 			session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL, NULL);
 			return 1;
 		}
@@ -332,17 +397,35 @@ static int recv_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
 			session_reply_error(s, st, "modify", "resource-constraint", NULL, NULL, NULL);
 			return 1;
 		}
+		if (x->state == RX_S5B_DATA) {
+			/* The sender gave up on the bytestream before any data
+			 * (proxy activation failed) and falls back: start over. */
+			struct xerr err;
+			job_finish(&x->job);
+			xerr_clear(&err);
+			if (sink_open(&x->sink, r->dir, x->safe, x->offer.size,
+				      x->offer.md5[0] != '\0', &err) != XE_OK) {
+				session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
+						    peer_text(&err));
+				rx_fail(r, x, err.code, err.msg, 0);
+				return 1;
+			}
+			if (x->pr_started)
+				progress_finish(&x->pr, 0, "s5b");
+			x->pr_started = 0;
+		}
 		x->block = block;
-		x->opened = 1;
+		x->state = RX_IBB;
 		x->last_ms = session_now_ms();
 		session_reply_result(s, st, NULL);
 		progress_start(&x->pr, x->safe, x->offer.size,
 			       isatty(STDERR_FILENO) && log_enabled(LOG_WARN));
+		x->pr_started = 1;
 		return 1;
 	}
 	if ((data = ibb_parse_data(st, sid, &seq)) != NULL) {
 		x = rx_find(r, from, sid);
-		if (x == NULL || !x->opened) {
+		if (x == NULL || x->state != RX_IBB) {
 			session_reply_error(s, st, "cancel", "item-not-found", NULL, NULL, NULL);
 			return 1;
 		}
@@ -351,7 +434,7 @@ static int recv_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
 	}
 	if (ibb_parse_close(st, sid) == 0) {
 		x = rx_find(r, from, sid);
-		if (x == NULL || !x->opened) {
+		if (x == NULL || x->state != RX_IBB) {
 			session_reply_error(s, st, "cancel", "item-not-found", NULL, NULL, NULL);
 			return 1;
 		}
@@ -359,6 +442,247 @@ static int recv_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
 		return 1;
 	}
 	session_reply_error(s, st, "cancel", "bad-request", NULL, NULL, NULL);
+	return 1;
+}
+
+/* 1 if the sender may now use method m on x. */
+static int rx_may(struct rx *x, int m)
+{
+	int i, listed = 0;
+
+	for (i = 0; i < x->nmethods; i++)
+		listed |= x->methods[i] == m;
+	if (!listed)
+		return 0;
+	if (x->state == RX_OFFERED)
+		return 1;
+	/* si-multiple: IBB after a bytestream that carried nothing. */
+	return x->multiple && m == METHOD_IBB && x->state == RX_S5B_DATA &&
+	       atomic_load(&x->job.bytes) == 0;
+}
+
+/* Prints a delivered file and counts it. */
+static void rx_done(struct receiver *r, struct rx *x, const char *path)
+{
+	char shown[4096];
+
+	if (x->pr_started)
+		progress_finish(&x->pr, 1, rx_method(x));
+	x->pr_started = 0;
+	log_printable(path, shown, sizeof(shown));
+	printf("%s\n", shown);
+	fflush(stdout);
+	r->handled++;
+	r->delivered++;
+	rx_unlink(r, x);
+}
+
+/* XEP-0065 request: try the streamhosts in a worker. */
+static int recv_s5b(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	struct receiver *r = arg;
+	const char *from = xmpp_stanza_get_from(st);
+	const char *cond, *why;
+	const struct account *a = r->acct;
+	char sid[128];
+	struct xerr err;
+	struct rx *x;
+	int n, i;
+
+	if (xmpp_stanza_get_type(st) == NULL || strcmp(xmpp_stanza_get_type(st), "set") != 0) {
+		session_reply_error(s, st, "cancel", "feature-not-implemented", NULL, NULL, NULL);
+		return 1;
+	}
+	{
+		xmpp_stanza_t *q = xmpp_stanza_get_child_by_name_and_ns(st, "query", NS_S5B);
+		const char *qsid = q != NULL ? xmpp_stanza_get_attribute(q, "sid") : NULL;
+		x = qsid != NULL ? rx_find(r, from, qsid) : NULL;
+	}
+	if (x == NULL || !rx_may(x, METHOD_S5B) || x->state != RX_OFFERED) {
+		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
+				    "no such stream");
+		return 1;
+	}
+	n = bytestreams_parse(st, sid, x->hosts, &cond, &why);
+	if (n < 0) {
+		session_reply_error(s, st, "cancel", cond, NULL, NULL, why);
+		if (!x->multiple)
+			rx_fail(r, x, XE_PROTOCOL, why, 0);
+		return 1;
+	}
+	memset(&x->conn, 0, sizeof(x->conn));
+	x->conn.hosts = x->hosts;
+	x->conn.n = n;
+	x->conn.fd = -1;
+	x->conn.budget_ms = (a->s5b_connect_timeout > 0 ? a->s5b_connect_timeout
+			     : S5B_DEFAULT_CONNECT_MS / 1000) * 1000L;
+	s5b_hash(sid, from, session_jid(s), x->conn.hash);
+	for (i = 0; i < n; i++)
+		log_debug("%s offers streamhost %s at %s port %u", x->peer, x->hosts[i].jid,
+			  x->hosts[i].host, x->hosts[i].port);
+	xerr_clear(&err);
+	if (job_start(&x->job, s5b_connect_job, &x->conn, &err) != XE_OK) {
+		session_reply_error(s, st, "wait", "resource-constraint", NULL, NULL, NULL);
+		rx_fail(r, x, err.code, err.msg, 0);
+		return 1;
+	}
+	x->iq = xmpp_stanza_copy(st);
+	x->state = RX_S5B_CONNECTING;
+	return 1;
+}
+
+/* The connect job ended: say which streamhost, and read from it. */
+static void rx_connected(struct receiver *r, struct rx *x)
+{
+	struct xerr err;
+	char why[1024];
+	size_t len = 0;
+	int i;
+
+	job_finish(&x->job);
+	if (x->conn.used < 0) {
+		for (i = 0; i < x->conn.n && len < sizeof(why); i++)
+			len += (size_t)snprintf(why + len, sizeof(why) - len, "%s%s port %u: %s",
+						i ? "; " : "", x->hosts[i].host, x->hosts[i].port,
+						x->conn.why[i]);
+		session_reply_error(r->s, x->iq, "cancel", "item-not-found", NULL, NULL,
+				    "no streamhost could be reached");
+		xmpp_stanza_release(x->iq);
+		x->iq = NULL;
+		if (x->multiple && x->nmethods > 1) {
+			log_info("%s: no streamhost of %s worked (%s); waiting for the next method",
+				 x->safe, x->peer, why);
+			x->state = RX_OFFERED;
+			x->last_ms = session_now_ms();
+			return;
+		}
+		rx_fail(r, x, XE_UNAVAILABLE, why, 0);
+		return;
+	}
+	{
+		xmpp_stanza_t *q = bytestreams_used(session_ctx(r->s), x->offer.sid,
+						    x->hosts[x->conn.used].jid);
+		session_reply_result(r->s, x->iq, q);
+		xmpp_stanza_release(q);
+		xmpp_stanza_release(x->iq);
+		x->iq = NULL;
+	}
+	log_debug("%s: connected to streamhost %s", x->safe, x->hosts[x->conn.used].jid);
+	memset(&x->data, 0, sizeof(x->data));
+	x->data.sock = x->conn.fd;
+	x->conn.fd = -1;
+	x->data.sink = x->sink;
+	x->sink = NULL;
+	x->data.size = x->offer.size;
+	x->data.idle_ms = (long)r->o->idle_timeout * 1000;
+	snprintf(x->data.md5, sizeof(x->data.md5), "%s", x->offer.md5);
+	x->state = RX_S5B_DATA;
+	xerr_clear(&err);
+	if (job_start(&x->job, s5b_recv_job, &x->data, &err) != XE_OK) {
+		close(x->data.sock);
+		rx_fail(r, x, err.code, err.msg, 0);
+		return;
+	}
+	progress_start(&x->pr, x->safe, x->offer.size, isatty(STDERR_FILENO) && log_enabled(LOG_WARN));
+	x->pr_started = 1;
+}
+
+/* A data job (S5B or OOB) ended. */
+static void rx_finished(struct receiver *r, struct rx *x)
+{
+	struct xerr err;
+
+	job_finish(&x->job);
+	err = x->job.err;
+	if (err.code != XE_OK) {
+		rx_fail(r, x, err.code, err.msg, 0);
+		return;
+	}
+	if (x->state == RX_OOB) {
+		session_reply_result(r->s, x->iq, NULL);
+		xmpp_stanza_release(x->iq);
+		x->iq = NULL;
+		rx_done(r, x, x->path);
+		return;
+	}
+	rx_done(r, x, x->data.path);
+}
+
+static void oob_fetch_job(struct job *j)
+{
+	struct rx *x = j->arg;
+
+	x->fetch.cancel_fd = j->cancel_fd;
+	x->fetch.got = &j->bytes;
+	x->fetch.total = &j->total;
+	fetch_to_sink(&x->fetch, x->path, sizeof(x->path), &j->err);
+}
+
+/* XEP-0066 jabber:iq:oob: fetch the URL in a worker, answer at the end. */
+static int recv_oob(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	struct receiver *r = arg;
+	const char *from = xmpp_stanza_get_from(st);
+	char name[1024], shown[SINK_NAME_MAX + 1];
+	long long reserved;
+	struct xerr err;
+	struct rx *x;
+
+	if (!allowed(r, from)) {
+		log_info("refused an out-of-band offer from %s (not allowed; see --from, "
+			 "accept_from)", from != NULL ? from : "?");
+		session_reply_error(s, st, "cancel", "forbidden", NULL, NULL, "Offer declined");
+		return 1;
+	}
+	if (!(r->methods & METHOD_OOB)) {
+		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
+				    "out-of-band transfers are not accepted here");
+		return 1;
+	}
+	if (r->closing || r->handled + rx_count(r, &reserved) >= r->o->count) {
+		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
+				    "the receiver takes no more files now");
+		return 1;
+	}
+	if (rx_count(r, &reserved) >= RECV_MAX_ACTIVE) {
+		session_reply_error(s, st, "wait", "resource-constraint", NULL, NULL,
+				    "too many transfers at once");
+		return 1;
+	}
+	x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		session_reply_error(s, st, "wait", "resource-constraint", NULL, NULL, NULL);
+		return 1;
+	}
+	x->conn.fd = -1;
+	x->state = RX_OOB;
+	snprintf(x->peer, sizeof(x->peer), "%s", from);
+	if (oob_parse(st, x->url, sizeof(x->url), name, sizeof(name)) < 0) {
+		session_reply_error(s, st, "modify", "bad-request", NULL, NULL,
+				    "no http or https URL");
+		free(x);
+		return 1;
+	}
+	x->next = r->rxs;
+	r->rxs = x;
+	if (sink_sanitize_name(name, x->safe))
+		log_info("offered name \"%s\" is saved as \"%s\"",
+			 log_printable(name, shown, sizeof(shown)), x->safe);
+	x->fetch.url = x->url;
+	x->fetch.dir = r->dir;
+	x->fetch.name = x->safe;
+	x->fetch.max_size = r->acct->max_size;
+	x->fetch.connect_ms = (r->acct->s5b_connect_timeout > 0 ? r->acct->s5b_connect_timeout
+			       : S5B_DEFAULT_CONNECT_MS / 1000) * 1000L;
+	x->fetch.idle_ms = (long)r->o->idle_timeout * 1000;
+	x->iq = xmpp_stanza_copy(st);
+	xerr_clear(&err);
+	if (job_start(&x->job, oob_fetch_job, x, &err) != XE_OK) {
+		rx_fail(r, x, err.code, err.msg, 0);
+		return 1;
+	}
+	session_presence(s, from, NULL);
+	log_debug("fetching %s from %s", x->safe, x->peer);
 	return 1;
 }
 
@@ -373,7 +697,7 @@ static int recv_message(struct session *s, xmpp_stanza_t *st, void *arg)
 	if ((data = ibb_parse_data(st, sid, &seq)) == NULL)
 		return 0;
 	x = rx_find(r, xmpp_stanza_get_from(st), sid);
-	if (x != NULL && x->opened)
+	if (x != NULL && x->state == RX_IBB)
 		rx_data(r, x, st, data, seq, 0);
 	(void)s;
 	return 1;
@@ -430,10 +754,11 @@ enum xerr_code recv_run(struct account *acct, const struct xfer_opts *o, struct 
 		return rc;
 	}
 	if (acct->methods[0] != 0)
-		for (i = 0; acct->methods[i] != 0; i++)
-			r.methods |= (unsigned)acct->methods[i];
+		memcpy(r.order, acct->methods, sizeof(r.order));
 	else
-		r.methods = METHOD_IBB;
+		memcpy(r.order, (int[4]){ METHOD_S5B, METHOD_IBB, METHOD_OOB, 0 }, sizeof(r.order));
+	for (i = 0; r.order[i] != 0; i++)
+		r.methods |= (unsigned)r.order[i];
 	r.max_block = acct->ibb_block_size > 0 ? acct->ibb_block_size : IBB_BLOCK_MAX;
 	r.buf = malloc(IBB_BLOCK_MAX + 3);
 	if (r.buf == NULL) {
@@ -449,13 +774,22 @@ enum xerr_code recv_run(struct account *acct, const struct xfer_opts *o, struct 
 		free(r.allow);
 		return rc;
 	}
+	/* Only the methods accepted here are announced: a sender that reads
+	 * our disco#info offers nothing we would refuse. */
 	session_add_feature(r.s, NS_SI);
 	session_add_feature(r.s, NS_SI_FT);
-	session_add_feature(r.s, NS_IBB);
+	if (r.methods & METHOD_S5B)
+		session_add_feature(r.s, NS_S5B);
+	if (r.methods & METHOD_IBB)
+		session_add_feature(r.s, NS_IBB);
+	if (r.methods & METHOD_OOB)
+		session_add_feature(r.s, NS_OOB);
 	session_on_presence(r.s, recv_presence, &r);
 	session_on_message(r.s, recv_message, &r);
 	session_route_iq(r.s, NS_SI, recv_offer, &r);
 	session_route_iq(r.s, NS_IBB, recv_ibb, &r);
+	session_route_iq(r.s, NS_S5B, recv_s5b, &r);
+	session_route_iq(r.s, NS_OOB, recv_oob, &r);
 	{
 		/* Ask for the roster: only a resource that did is sent presence
 		 * subscription requests (RFC 6121 3.1.3). Then go online. */
@@ -474,20 +808,41 @@ enum xerr_code recv_run(struct account *acct, const struct xfer_opts *o, struct 
 	while (r.handled < o->count && session_connected(r.s) && !signals_caught()) {
 		long long now = session_now_ms();
 		struct rx *x, *next;
+		int busy, ibb;
 
 		if (deadline != 0 && now >= deadline)
 			break;
+		busy = ibb = 0;
 		for (x = r.rxs; x != NULL; x = next) {
 			next = x->next;
+			if (x->job.started) {
+				/* Workers keep their own time limits. */
+				busy = 1;
+				if (x->pr_started)
+					progress_update(&x->pr, atomic_load(&x->job.bytes));
+				else if (x->state == RX_OOB && atomic_load(&x->job.total) >= 0) {
+					progress_start(&x->pr, x->safe, atomic_load(&x->job.total),
+						       isatty(STDERR_FILENO) && log_enabled(LOG_WARN));
+					x->pr_started = 1;
+				}
+				if (job_done(&x->job)) {
+					if (x->state == RX_S5B_CONNECTING)
+						rx_connected(&r, x);
+					else
+						rx_finished(&r, x);
+				}
+				continue;
+			}
+			ibb |= x->state == RX_IBB;
 			if (now - x->last_ms > (long long)o->idle_timeout * 1000)
-				rx_fail(&r, x, XE_TEMPFAIL, x->opened ? "no data for too long "
+				rx_fail(&r, x, XE_TEMPFAIL, x->state == RX_IBB ? "no data for too long "
 					"(--idle-timeout)" : "the stream was never opened", 1);
 		}
 		/* libstrophe 0.12 sleeps its full timeout even when TLS holds
 		 * bytes it has not parsed yet: keep it short while data flows.
 		 * (Measured, 32 MiB on a local Prosody: 5 ms 13.8 s, 1 ms 10.1 s;
 		 * a poll()-then-run_once(0) loop 11.6 s; 0 ms spins, 18.5 s.) */
-		session_run(r.s, r.rxs != NULL ? 1 : 100);
+		session_run(r.s, ibb ? 1 : busy ? 10 : r.rxs != NULL ? 1 : 100);
 	}
 	/* Each failed transfer was reported by rx_fail(); what is left to say
 	 * is why recv stopped early, or a count. */

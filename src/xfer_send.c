@@ -1,4 +1,5 @@
 /* xfer_send.c — see xfer_send.h */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,11 +8,15 @@
 
 #include <openssl/rand.h>
 
+#include "bytestreams.h"
 #include "disco.h"
 #include "ibb.h"
+#include "job.h"
 #include "jid.h"
 #include "log.h"
+#include "oob.h"
 #include "progress.h"
+#include "s5b.h"
 #include "session.h"
 #include "signals.h"
 #include "si.h"
@@ -30,6 +35,7 @@ struct resource {
 struct sender {
 	struct session *s;
 	const struct xfer_opts *o;
+	const struct account *acct;
 	struct jid target;
 	char target_bare[2 * JID_PART_MAX + 2];
 	char peer[3 * JID_PART_MAX + 3];	/* the full JID files go to */
@@ -39,6 +45,10 @@ struct sender {
 	int peer_gone;
 	int peer_closed;		/* the receiver closed the current stream */
 	int methods[4];
+	unsigned peer_methods;		/* what the peer's disco#info lists */
+	int peer_disco;			/* it answered disco#info */
+	struct s5b_host proxy;		/* jid[0] == 0: none */
+	int proxy_looked;
 	int block;
 	int window;
 	struct ibb_send *ibb;		/* the stream in progress */
@@ -137,31 +147,47 @@ static int sender_subscribed(struct sender *snd, long timeout_ms, struct xerr *e
 	return sub;
 }
 
-/* 1 if jid's disco#info lists SI file transfer and one of our methods. */
+/* 1 if jid's disco#info lists a method we may use: SI file transfer with
+ * one of our stream methods, or OOB. Records what the peer supports. */
 static int sender_capable(struct sender *snd, const char *jid, long timeout_ms)
 {
 	struct xerr err;
 	xmpp_stanza_t *r, *q, *f;
-	int si = 0, ft = 0, m = 0;
+	int si = 0, ft = 0, i;
+	unsigned m = 0, ours = 0;
 
 	xerr_clear(&err);
+	snd->peer_disco = 0;
+	snd->peer_methods = 0;
 	r = session_iq_wait(snd->s, session_query(snd->s, "get", jid, NS_DISCO_INFO), timeout_ms, &err);
-	if (r == NULL)
+	if (r == NULL || strcmp(xmpp_stanza_get_type(r), "result") != 0) {
+		/* No answer to disco: assume every method; offers will tell. */
+		if (r != NULL)
+			xmpp_stanza_release(r);
+		snd->peer_methods = METHOD_S5B | METHOD_IBB | METHOD_OOB;
+		log_debug("%s does not answer disco#info; trying every method", jid);
 		return 0;
+	}
+	snd->peer_disco = 1;
 	q = xmpp_stanza_get_child_by_name_and_ns(r, "query", NS_DISCO_INFO);
 	for (f = q != NULL ? xmpp_stanza_get_children(q) : NULL; f != NULL; f = xmpp_stanza_get_next(f)) {
 		const char *var = xmpp_stanza_get_attribute(f, "var");
-		int i;
 		if (var == NULL || strcmp(xmpp_stanza_get_name(f), "feature") != 0)
 			continue;
 		si |= strcmp(var, NS_SI) == 0;
 		ft |= strcmp(var, NS_SI_FT) == 0;
-		for (i = 0; snd->methods[i] != 0; i++)
-			m |= strcmp(var, method_ns(snd->methods[i])) == 0;
+		m |= strcmp(var, NS_S5B) == 0 ? METHOD_S5B : strcmp(var, NS_IBB) == 0 ? METHOD_IBB
+		   : strcmp(var, NS_OOB) == 0 ? METHOD_OOB : 0;
 	}
 	xmpp_stanza_release(r);
-	log_debug("%s: si %d, file transfer %d, a usable method %d", jid, si, ft, m);
-	return si && ft && m;
+	if (!(si && ft))
+		m &= ~(unsigned)METHODS_SI;
+	for (i = 0; snd->methods[i] != 0; i++)
+		ours |= (unsigned)snd->methods[i];
+	log_debug("%s: si %d, file transfer %d, s5b %d, ibb %d, oob %d", jid, si, ft,
+		  !!(m & METHOD_S5B), !!(m & METHOD_IBB), !!(m & METHOD_OOB));
+	snd->peer_methods = m;
+	return (m & ours) != 0;
 }
 
 static int by_priority(const void *a, const void *b)
@@ -178,10 +204,15 @@ static enum xerr_code sender_find_peer(struct sender *snd, long long deadline, s
 	int sub, i;
 
 	if (snd->target.resource[0] != '\0') {
+		long left = (long)(deadline - session_now_ms());
 		snprintf(snd->peer, sizeof(snd->peer), "%s/%s", snd->target_bare,
 			 snd->target.resource);
 		session_presence(snd->s, snd->peer, NULL);
-		return XE_OK;
+		if (sender_capable(snd, snd->peer, left > 1000 ? left : 1000) || !snd->peer_disco)
+			return XE_OK;
+		return xerr_set(err, XE_UNAVAILABLE, "%s does not support a transfer method "
+				"enabled here (%s)", snd->peer, snd->o->method != NULL
+				? snd->o->method : "see 'methods'");
 	}
 	sub = sender_subscribed(snd, (long)(deadline - session_now_ms()), err);
 	if (sub < 0)
@@ -222,16 +253,75 @@ static enum xerr_code sender_find_peer(struct sender *snd, long long deadline, s
 		}
 	}
 	return xerr_set(err, XE_UNAVAILABLE, "%s is online, but none of its resources supports "
-			"file transfer (SI with %s)", snd->target_bare, method_name(snd->methods[0]));
+			"a transfer method enabled here (%s)", snd->target_bare,
+			snd->o->method != NULL ? snd->o->method : "see 'methods'");
 }
 
-static enum xerr_code sender_offer(struct sender *snd, struct source *src, const char *sid,
-				   int *method, struct xerr *err)
+/* What happened to one method. */
+enum run {
+	RUN_OK,		/* the file arrived */
+	RUN_NEXT,	/* failed before any data: the next method may work */
+	RUN_FAIL,	/* failed for good (data lost midway, declined, signal) */
+	RUN_REOFFER,	/* IBB: offer again with smaller blocks */
+};
+
+/* Why each method failed, for the final message. */
+struct tried {
+	int n;
+	int method[8];
+	char why[8][300];
+};
+
+static void tried_add(struct tried *t, int method, const char *why)
+{
+	if (t->n < 8) {
+		t->method[t->n] = method;
+		snprintf(t->why[t->n], sizeof(t->why[0]), "%s", why);
+		t->n++;
+	}
+	log_info("%s did not work: %s", method_name(method), why);
+}
+
+/* A stream id nobody can guess: 128 random bits in hex. */
+static int random_hex(char *out, size_t bytes, struct xerr *err)
+{
+	unsigned char rnd[32];
+	size_t i;
+
+	if (bytes > sizeof(rnd) || RAND_bytes(rnd, (int)bytes) != 1) {
+		xerr_set(err, XE_SOFTWARE, "no randomness from OpenSSL");
+		return -1;
+	}
+	for (i = 0; i < bytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
+	return 0;
+}
+
+/* Stops a wait: signal, peer gone, connection lost. 1 with err set. */
+static int sender_interrupted(struct sender *snd, struct xerr *err)
+{
+	if (signals_caught())
+		xerr_set(err, XE_SIGNAL, "stopped by signal %d", signals_caught());
+	else if (snd->peer_gone)
+		xerr_set(err, XE_UNAVAILABLE, "%s went offline", snd->peer);
+	else if (!session_connected(snd->s))
+		xerr_set(err, XE_UNAVAILABLE, "connection to the server lost");
+	else
+		return 0;
+	return 1;
+}
+
+/* The SI offer. On acceptance, chosen gets the receiver's methods in its
+ * order (one for plain SI). Returns RUN_OK, RUN_NEXT when the receiver can
+ * do none of the offered methods, RUN_FAIL otherwise (err set). */
+static enum run sender_offer(struct sender *snd, struct source *src, const char *sid,
+			     const int *offer, int n, int *chosen, int *nchosen, int *multiple,
+			     struct xerr *err)
 {
 	struct si_offer o;
 	xmpp_stanza_t *r;
 	char cond[64], text[256];
-	int n, i;
+	int i, k;
 
 	memset(&o, 0, sizeof(o));
 	snprintf(o.sid, sizeof(o.sid), "%s", sid);
@@ -241,68 +331,72 @@ static enum xerr_code sender_offer(struct sender *snd, struct source *src, const
 	snprintf(o.md5, sizeof(o.md5), "%s", src->md5);
 	if (snd->o->desc != NULL)
 		snprintf(o.desc, sizeof(o.desc), "%s", snd->o->desc);
-	for (n = 0; snd->methods[n] != 0; n++)
-		;
 	r = session_iq_wait_cancel(snd->s, si_offer_build(session_ctx(snd->s), snd->peer, &o,
-							   snd->methods, n),
+							   offer, n),
 				   (long)snd->o->timeout * 1000, &snd->peer_gone, err);
-	if (r == NULL && snd->peer_gone)
-		return xerr_set(err, XE_UNAVAILABLE, "%.300s went offline", snd->peer);
+	if (r == NULL && snd->peer_gone) {
+		xerr_set(err, XE_UNAVAILABLE, "%.300s went offline", snd->peer);
+		return RUN_FAIL;
+	}
 	if (r == NULL) {
 		if (err->code == XE_TEMPFAIL)
 			snprintf(err->msg, sizeof(err->msg), "%.300s did not answer the offer "
 				 "within %d s", snd->peer, snd->o->timeout);
-		return err->code;
+		return RUN_FAIL;
 	}
 	if (strcmp(xmpp_stanza_get_type(r), "result") != 0) {
 		session_error_of(r, cond, sizeof(cond), text, sizeof(text));
 		xmpp_stanza_release(r);
 		if (strcmp(cond, "forbidden") == 0 || strcmp(cond, "not-acceptable") == 0 ||
-		    strcmp(cond, "not-allowed") == 0)
-			return xerr_set(err, XE_UNAVAILABLE, "%s declined the file%s%s", snd->peer,
-					text[0] ? ": " : "", text);
-		if (strcmp(cond, "bad-request") == 0)
-			return xerr_set(err, XE_UNAVAILABLE, "%s accepts none of the offered "
-					"methods (%s)%s%s", snd->peer, snd->o->method != NULL
-					? snd->o->method : "ibb", text[0] ? ": " : "", text);
-		return xerr_set(err, session_condition_code(cond), "%s answered the offer with "
-				"%s%s%s", snd->peer, cond, text[0] ? ": " : "", text);
+		    strcmp(cond, "not-allowed") == 0) {
+			xerr_set(err, XE_UNAVAILABLE, "%s declined the file%s%s", snd->peer,
+				 text[0] ? ": " : "", text);
+			return RUN_FAIL;
+		}
+		if (strcmp(cond, "bad-request") == 0) {
+			xerr_set(err, XE_UNAVAILABLE, "the receiver accepts none of the offered "
+				 "stream methods%s%s", text[0] ? ": " : "", text);
+			return RUN_NEXT;
+		}
+		xerr_set(err, session_condition_code(cond), "%s answered the offer with %s%s%s",
+			 snd->peer, cond, text[0] ? ": " : "", text);
+		return RUN_FAIL;
 	}
-	*method = si_accept_parse(r);
+	*nchosen = si_accept_parse(r, chosen, 4, multiple);
 	xmpp_stanza_release(r);
-	for (i = 0; i < n && snd->methods[i] != *method; i++)
-		;
-	if (*method == 0 || i == n)
-		return xerr_set(err, XE_PROTOCOL, "%s chose a stream method that was not "
-				"offered", snd->peer);
-	return XE_OK;
+	for (k = 0; k < *nchosen; k++) {
+		for (i = 0; i < n && offer[i] != chosen[k]; i++)
+			;
+		if (i == n)
+			*nchosen = 0;
+	}
+	if (*nchosen == 0) {
+		xerr_set(err, XE_PROTOCOL, "%s chose a stream method that was not offered",
+			 snd->peer);
+		return RUN_FAIL;
+	}
+	return RUN_OK;
 }
 
-/* One offer and its stream. Returns 1 when the file arrived, 0 when a new
- * offer should be made with *block (see ibb_send_reoffer_block()), -1 on
- * failure (err set). */
-static int sender_attempt(struct sender *snd, struct source *src, int *block, struct xerr *err)
+/* IBB with the stream sid. */
+static enum run sender_run_ibb(struct sender *snd, struct source *src, const char *sid, int *block,
+			   struct xerr *err)
 {
 	struct progress pr;
-	unsigned char rnd[16];
-	char sid[40];
-	int method = 0, rc, i;
+	enum run res;
+	int rc;
 
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		xerr_set(err, XE_SOFTWARE, "no randomness from OpenSSL");
-		return -1;
-	}
-	for (i = 0; i < 16; i++)
-		snprintf(sid + 2 * i, 3, "%02x", rnd[i]);
-	if (sender_offer(snd, src, sid, &method, err) != XE_OK)
-		return -1;
-	log_debug("%s accepted %s with %s", snd->peer, src->name, method_name(method));
 	progress_start(&pr, src->name, src->size, isatty(STDERR_FILENO) && log_enabled(LOG_WARN));
+	src->offset = 0;
+	if (lseek(src->fd, 0, SEEK_SET) < 0) {
+		xerr_set(err, XE_IO, "%s: %s", src->path, strerror(errno));
+		return RUN_FAIL;
+	}
 	snd->ibb = ibb_send_new(snd->s, snd->peer, sid, src, &pr, *block, snd->window,
 				(long)snd->o->idle_timeout * 1000);
 	if (snd->ibb == NULL) {
 		xerr_set(err, XE_SOFTWARE, "out of memory");
-		return -1;
+		return RUN_FAIL;
 	}
 	while ((rc = ibb_send_pump(snd->ibb)) == 0) {
 		if (signals_caught()) {
@@ -313,7 +407,7 @@ static int sender_attempt(struct sender *snd, struct source *src, int *block, st
 			session_run(snd->s, 1);
 		}
 	}
-	progress_finish(&pr, rc == 1, method_name(method));
+	progress_finish(&pr, rc == 1, "ibb");
 	/* A stream we give up on (local error, timeout, signal) is closed, so
 	 * the receiver drops its partial file now, not after its idle timeout;
 	 * unsent data would only delay the close. */
@@ -323,38 +417,436 @@ static int sender_attempt(struct sender *snd, struct source *src, int *block, st
 		session_send(snd->s, ibb_close_build(session_ctx(snd->s), snd->peer, sid));
 	}
 	snd->peer_closed = 0;
+	res = rc == 1 ? RUN_OK : RUN_FAIL;
 	if (rc < 0 && ibb_send_reoffer_block(snd->ibb) > 0 && src->offset == 0) {
 		*block = ibb_send_reoffer_block(snd->ibb);
-		rc = 0;
+		res = RUN_REOFFER;
 	} else if (rc < 0) {
 		const struct xerr *e = ibb_send_error(snd->ibb);
 		xerr_set(err, e->code, "%s", e->msg);
+		/* Refused at the open: nothing was sent, another method may do. */
+		if (!ibb_send_opened(snd->ibb) && e->code != XE_SIGNAL && !snd->peer_gone &&
+		    session_connected(snd->s))
+			res = RUN_NEXT;
 	}
 	ibb_send_free(snd->ibb);
 	snd->ibb = NULL;
-	return rc;
+	return res;
+}
+
+/* The proxy: s5b_proxy, or the first one the server lists; asked once. */
+static void sender_find_proxy(struct sender *snd)
+{
+	const char *cfg = snd->acct->s5b_proxy;
+	long long deadline = session_now_ms() + 10000;
+	struct xerr err;
+
+	if (snd->proxy_looked)
+		return;
+	snd->proxy_looked = 1;
+	xerr_clear(&err);
+	if (cfg != NULL && strcmp(cfg, "none") == 0)
+		return;
+	if (cfg != NULL) {
+		struct disco_service svc;
+		xmpp_stanza_t *r = session_iq_wait(snd->s, session_query(snd->s, "get", cfg,
+									NS_BYTESTREAMS),
+						   10000, &err);
+		memset(&svc, 0, sizeof(svc));
+		if (r != NULL && disco_parse_streamhost(r, &svc) == 0) {
+			snprintf(snd->proxy.jid, sizeof(snd->proxy.jid), "%s", svc.sh_jid);
+			snprintf(snd->proxy.host, sizeof(snd->proxy.host), "%s", svc.sh_host);
+			snd->proxy.port = svc.sh_port;
+		} else {
+			log_warn("s5b_proxy %s gave no streamhost; sending without a proxy", cfg);
+		}
+		free(svc.sh_jid);
+		free(svc.sh_host);
+		if (r != NULL)
+			xmpp_stanza_release(r);
+	} else {
+		struct disco_result res;
+		size_t i;
+		memset(&res, 0, sizeof(res));
+		if (disco_server(snd->s, deadline, &res, &err) == XE_OK) {
+			for (i = 0; i < res.n && snd->proxy.jid[0] == '\0'; i++) {
+				if (!res.v[i].proxy || res.v[i].sh_host == NULL)
+					continue;
+				snprintf(snd->proxy.jid, sizeof(snd->proxy.jid), "%s", res.v[i].sh_jid);
+				snprintf(snd->proxy.host, sizeof(snd->proxy.host), "%s",
+					 res.v[i].sh_host);
+				snd->proxy.port = res.v[i].sh_port;
+			}
+		}
+		disco_result_free(&res);
+	}
+	if (snd->proxy.jid[0] != '\0')
+		log_debug("SOCKS5 proxy: %s at %s port %u", snd->proxy.jid, snd->proxy.host,
+			  snd->proxy.port);
+	else
+		log_debug("no SOCKS5 proxy");
+}
+
+/* Our streamhosts: the direct listener's addresses, then the proxy. */
+static int sender_hosts(struct sender *snd, struct s5b_listener *l, struct s5b_host *h)
+{
+	const struct account *a = snd->acct;
+	char addrs[8][64], host[256];
+	unsigned short port;
+	int n = 0, na, i;
+
+	if (l != NULL) {
+		port = s5b_listener_port(l);
+		if (a->s5b_listen != NULL) {
+			unsigned short ignored = 0;
+			hostport_parse(a->s5b_listen, host, sizeof(host), &ignored);
+		}
+		if (a->s5b_address != NULL || (a->s5b_listen != NULL &&
+					       strcmp(host, "0.0.0.0") != 0 && strcmp(host, "::") != 0)) {
+			if (a->s5b_address != NULL)
+				hostport_parse(a->s5b_address, host, sizeof(host), &port);
+			snprintf(h[n].jid, sizeof(h[n].jid), "%s", session_jid(snd->s));
+			snprintf(h[n].host, sizeof(h[n].host), "%s", host);
+			h[n++].port = port;
+		} else {
+			na = s5b_local_addrs(session_fd(snd->s), addrs, 8);
+			for (i = 0; i < na && n < S5B_MAX_HOSTS - 1; i++, n++) {
+				snprintf(h[n].jid, sizeof(h[n].jid), "%s", session_jid(snd->s));
+				snprintf(h[n].host, sizeof(h[n].host), "%.63s", addrs[i]);
+				h[n].port = port;
+			}
+		}
+	}
+	if (snd->proxy.jid[0] != '\0')
+		h[n++] = snd->proxy;
+	return n;
+}
+
+/* Runs a job while the session keeps going; updates the bar if pr. */
+static enum xerr_code sender_job(struct sender *snd, struct job *j, struct progress *pr,
+				 struct xerr *err)
+{
+	while (!job_done(j)) {
+		if (sender_interrupted(snd, err)) {
+			job_finish(j);
+			return err->code;
+		}
+		session_run(snd->s, 20);
+		if (pr != NULL)
+			progress_update(pr, atomic_load(&j->bytes));
+	}
+	job_finish(j);
+	if (pr != NULL)
+		progress_update(pr, atomic_load(&j->bytes));
+	return j->err.code;
+}
+
+struct iq_slot {
+	int done;
+	xmpp_stanza_t *reply;
+};
+
+static void iq_keep(struct session *s, xmpp_stanza_t *reply, void *arg)
+{
+	struct iq_slot *slot = arg;
+
+	slot->done = 1;
+	slot->reply = reply != NULL ? xmpp_stanza_copy(reply) : NULL;
+}
+
+/* SOCKS5 bytestreams with the stream sid. */
+static enum run sender_run_s5b(struct sender *snd, struct source *src, const char *sid,
+			   struct xerr *err)
+{
+	const struct account *a = snd->acct;
+	long budget = (a->s5b_connect_timeout > 0 ? a->s5b_connect_timeout
+		       : S5B_DEFAULT_CONNECT_MS / 1000) * 1000L;
+	struct s5b_listener *l = NULL;
+	struct s5b_host hosts[S5B_MAX_HOSTS];
+	struct iq_slot slot = { 0, NULL };
+	struct job job;
+	struct s5b_send data;
+	struct progress pr;
+	struct xerr lerr;
+	char hash[SOCKS5_HASH_LEN + 1], used[3100], cond[64], text[256], why[600];
+	int n, fd = -1, i;
+	enum run res = RUN_NEXT;
+
+	s5b_hash(sid, session_jid(snd->s), snd->peer, hash);
+	sender_find_proxy(snd);
+	xerr_clear(&lerr);
+	if (a->s5b_listen != NULL) {
+		char host[256];
+		unsigned short port = 0;
+		hostport_parse(a->s5b_listen, host, sizeof(host), &port);
+		s5b_listener_open(&l, host, port, hash, budget, &lerr);
+	} else {
+		s5b_listener_open(&l, NULL, 0, hash, budget, &lerr);
+	}
+	if (l == NULL)
+		log_warn("%s", lerr.msg);
+	n = sender_hosts(snd, l, hosts);
+	if (n == 0) {
+		s5b_listener_close(l);
+		xerr_set(err, XE_UNAVAILABLE, "no streamhost to offer: %s", l == NULL ? lerr.msg
+			 : "no local address and no proxy");
+		return RUN_NEXT;
+	}
+	for (i = 0; i < n; i++)
+		log_debug("streamhost %d: %s at %s port %u", i + 1, hosts[i].jid, hosts[i].host,
+			  hosts[i].port);
+	/* The receiver tries each host within its own budget; ours covers them. */
+	session_iq(snd->s, bytestreams_request(session_ctx(snd->s), snd->peer, sid, hosts, n),
+		   (long)n * budget + (long)snd->o->timeout * 1000, iq_keep, &slot);
+	while (!slot.done) {
+		if (sender_interrupted(snd, err)) {
+			session_iq_forget(snd->s, &slot);
+			s5b_listener_close(l);
+			return RUN_FAIL;
+		}
+		session_run(snd->s, 5);
+		if (l != NULL)
+			s5b_listener_step(l);
+	}
+	if (slot.reply == NULL) {
+		s5b_listener_close(l);
+		xerr_set(err, XE_TEMPFAIL, "the receiver did not say which streamhost it used");
+		return RUN_NEXT;
+	}
+	if (strcmp(xmpp_stanza_get_type(slot.reply), "result") != 0) {
+		session_error_of(slot.reply, cond, sizeof(cond), text, sizeof(text));
+		snprintf(why, sizeof(why), "the receiver could not connect to any of %d "
+			 "streamhost%s (%s%s%s)", n, n == 1 ? "" : "s", cond, text[0] ? ": " : "",
+			 text);
+		if (l != NULL && s5b_listener_refused(l) > 0)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), "; %d connection%s "
+				 "with a wrong hash refused", s5b_listener_refused(l),
+				 s5b_listener_refused(l) == 1 ? "" : "s");
+		xmpp_stanza_release(slot.reply);
+		s5b_listener_close(l);
+		xerr_set(err, XE_UNAVAILABLE, "%s", why);
+		return RUN_NEXT;
+	}
+	i = bytestreams_used_parse(slot.reply, used, sizeof(used));
+	xmpp_stanza_release(slot.reply);
+	if (i == 0 && l != NULL && strcmp(used, session_jid(snd->s)) == 0) {
+		/* Direct: the connection is authenticated before the receiver
+		 * answers; allow a moment for our own step to see it. */
+		long long until = session_now_ms() + 1000;
+		while (!s5b_listener_step(l) && session_now_ms() < until)
+			session_run(snd->s, 5);
+		fd = s5b_listener_take(l);
+		log_info("direct connection from %s", snd->peer);
+	} else if (i == 0 && snd->proxy.jid[0] != '\0' && strcmp(used, snd->proxy.jid) == 0) {
+		struct s5b_connect c;
+		xmpp_stanza_t *r;
+
+		s5b_listener_close(l);
+		l = NULL;
+		memset(&c, 0, sizeof(c));
+		c.hosts = &snd->proxy;
+		c.n = 1;
+		c.budget_ms = budget;
+		snprintf(c.hash, sizeof(c.hash), "%s", hash);
+		memset(&job, 0, sizeof(job));
+		if (job_start(&job, s5b_connect_job, &c, err) != XE_OK)
+			return RUN_FAIL;
+		if (sender_job(snd, &job, NULL, err) != XE_OK) {
+			if (err->code == XE_SIGNAL || snd->peer_gone)
+				return RUN_FAIL;
+			xerr_set(err, XE_UNAVAILABLE, "cannot reach the proxy %s at %s port %u: %s",
+				 snd->proxy.jid, snd->proxy.host, snd->proxy.port, c.why[0]);
+			return RUN_NEXT;
+		}
+		fd = c.fd;
+		r = session_iq_wait_cancel(snd->s, bytestreams_activate(session_ctx(snd->s),
+									snd->proxy.jid, sid,
+									snd->peer),
+					   (long)snd->o->timeout * 1000, &snd->peer_gone, err);
+		if (r == NULL || strcmp(xmpp_stanza_get_type(r), "result") != 0) {
+			if (r != NULL) {
+				session_error_of(r, cond, sizeof(cond), text, sizeof(text));
+				xmpp_stanza_release(r);
+				xerr_set(err, XE_UNAVAILABLE, "the proxy %s refused to activate the "
+					 "stream (%s%s%s)", snd->proxy.jid, cond, text[0] ? ": " : "",
+					 text);
+			}
+			close(fd);
+			return err->code == XE_SIGNAL || snd->peer_gone ? RUN_FAIL : RUN_NEXT;
+		}
+		xmpp_stanza_release(r);
+		log_info("via the proxy %s", snd->proxy.jid);
+	} else {
+		s5b_listener_close(l);
+		xerr_set(err, XE_PROTOCOL, "%s named a streamhost that was not offered",
+			 snd->peer);
+		return RUN_FAIL;
+	}
+	s5b_listener_close(l);
+	if (fd < 0) {
+		xerr_set(err, XE_PROTOCOL, "%s reported the direct connection, but none arrived",
+			 snd->peer);
+		return RUN_FAIL;
+	}
+	/* From here on the receiver holds a partial file: no fallback. */
+	memset(&data, 0, sizeof(data));
+	data.sock = fd;
+	data.file_fd = src->fd;
+	data.size = src->size;
+	data.idle_ms = (long)snd->o->idle_timeout * 1000;
+	memset(&job, 0, sizeof(job));
+	if (job_start(&job, s5b_send_job, &data, err) != XE_OK) {
+		close(fd);
+		return RUN_FAIL;
+	}
+	progress_start(&pr, src->name, src->size, isatty(STDERR_FILENO) && log_enabled(LOG_WARN));
+	if (sender_job(snd, &job, &pr, err) == XE_OK) {
+		res = RUN_OK;
+	} else {
+		if (err->code == XE_OK || err->msg[0] == '\0')
+			xerr_set(err, job.err.code, "%s", job.err.msg);
+		res = RUN_FAIL;
+	}
+	if (res == RUN_OK && source_changed(src, err))
+		res = RUN_FAIL;
+	progress_finish(&pr, res == RUN_OK, "s5b");
+	close(fd);
+	return res;
+}
+
+/* Out-of-band: our HTTP server, its URL in a jabber:iq:oob IQ. */
+static enum run sender_run_oob(struct sender *snd, struct source *src, struct xerr *err)
+{
+	int refused = 0;
+
+	if (oob_send(snd->s, snd->acct, snd->o, snd->peer, src, &snd->peer_gone, &refused,
+		     err) == XE_OK)
+		return RUN_OK;
+	return refused ? RUN_NEXT : RUN_FAIL;
+}
+
+/* The enabled SI methods not tried yet that the peer supports, in order. */
+static int sender_si_plan(struct sender *snd, unsigned done, int *out)
+{
+	int i, n = 0;
+
+	for (i = 0; snd->methods[i] != 0; i++)
+		if ((snd->methods[i] & METHODS_SI) && !(done & (unsigned)snd->methods[i]) &&
+		    (snd->peer_methods & (unsigned)snd->methods[i]))
+			out[n++] = snd->methods[i];
+	return n;
 }
 
 static enum xerr_code sender_file(struct sender *snd, const char *path, struct xerr *err)
 {
 	struct source *src = NULL;
+	struct tried t;
 	enum xerr_code code;
-	int block = snd->block, tries, rc = -1;
+	unsigned done = 0;
+	int block = snd->block, rounds, i, k;
+	enum run res = RUN_NEXT;
 
 	code = source_open(&src, path, err);
 	if (code != XE_OK)
 		return code;
-	for (tries = 0; tries < 4; tries++) {
-		rc = sender_attempt(snd, src, &block, err);
-		if (rc != 0)
+	memset(&t, 0, sizeof(t));
+	for (rounds = 0; rounds < 8 && res != RUN_OK && res != RUN_FAIL; rounds++) {
+		int m = 0, offer[4], chosen[4], n, nchosen = 0, multiple = 0;
+		char sid[40];
+
+		for (i = 0; snd->methods[i] != 0 && (done & (unsigned)snd->methods[i]); i++)
+			;
+		m = snd->methods[i];
+		if (m == 0)
 			break;
-		log_info("%s refused a second open of the stream; offering %s again with "
-			 "%d-byte blocks", snd->peer, src->name, block);
+		if (m == METHOD_OOB) {
+			done |= METHOD_OOB;
+			if (!(snd->peer_methods & METHOD_OOB)) {
+				tried_add(&t, m, "the receiver does not support it");
+				continue;
+			}
+			xerr_clear(err);
+			res = sender_run_oob(snd, src, err);
+			if (res == RUN_NEXT)
+				tried_add(&t, m, err->msg);
+			continue;
+		}
+		n = sender_si_plan(snd, done, offer);
+		if (n == 0) {
+			for (i = 0; snd->methods[i] != 0; i++) {
+				k = snd->methods[i];
+				if ((k & METHODS_SI) && !(done & (unsigned)k)) {
+					done |= (unsigned)k;
+					tried_add(&t, k, "the receiver does not support it");
+				}
+			}
+			continue;
+		}
+		xerr_clear(err);
+		if (random_hex(sid, 16, err) < 0) {
+			res = RUN_FAIL;
+			break;
+		}
+		res = sender_offer(snd, src, sid, offer, n, chosen, &nchosen, &multiple, err);
+		if (res == RUN_NEXT) {
+			for (i = 0; i < n; i++) {
+				done |= (unsigned)offer[i];
+				tried_add(&t, offer[i], err->msg);
+			}
+			continue;
+		}
+		if (res != RUN_OK)
+			break;
+		/* si-multiple: every method in the receiver's order on this
+		 * stream id; plain SI: the one it chose, then a new offer. */
+		for (k = 0; k < nchosen; k++) {
+			log_debug("%s accepted %s with %s%s", snd->peer, src->name,
+				  method_name(chosen[k]), multiple ? " (si-multiple)" : "");
+			xerr_clear(err);
+			res = chosen[k] == METHOD_S5B ? sender_run_s5b(snd, src, sid, err)
+			    : sender_run_ibb(snd, src, sid, &block, err);
+			if (res == RUN_REOFFER) {
+				log_info("%s refused a second open of the stream; offering %s again "
+					 "with %d-byte blocks", snd->peer, src->name, block);
+				break;
+			}
+			if (res != RUN_NEXT)
+				break;
+			done |= (unsigned)chosen[k];
+			tried_add(&t, chosen[k], err->msg);
+		}
+		if (res == RUN_REOFFER)
+			res = RUN_NEXT;
+		else if (!multiple && nchosen > 0)
+			done |= (unsigned)chosen[0];
+		if (res == RUN_NEXT && multiple) {
+			for (i = 0; i < n; i++) {
+				if (!(done & (unsigned)offer[i]))
+					tried_add(&t, offer[i], "the receiver does not accept it");
+				done |= (unsigned)offer[i];
+			}
+		}
 	}
-	if (rc == 0)
-		xerr_set(err, XE_PROTOCOL, "%s kept refusing the in-band bytestream", snd->peer);
 	source_free(src);
-	return rc == 1 ? XE_OK : err->code;
+	if (res == RUN_OK)
+		return XE_OK;
+	if (res == RUN_FAIL)
+		return err->code;
+	{
+		char msg[sizeof(err->msg)];
+		size_t len = 0;
+
+		xerr_clear(err); /* the summary replaces the last method's error */
+		if (rounds >= 8 && t.n == 0)
+			return xerr_set(err, XE_PROTOCOL, "%s kept refusing the in-band bytestream",
+					snd->peer);
+		len += (size_t)snprintf(msg, sizeof(msg), "no transfer method worked with %s",
+					snd->peer);
+		for (i = 0; i < t.n && len < sizeof(msg); i++)
+			len += (size_t)snprintf(msg + len, sizeof(msg) - len, "; %s: %s",
+						method_name(t.method[i]), t.why[i]);
+		return xerr_set(err, XE_UNAVAILABLE, "%s", msg);
+	}
 }
 
 enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct xerr *err)
@@ -368,6 +860,7 @@ enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct 
 
 	memset(&snd, 0, sizeof(snd));
 	snd.o = o;
+	snd.acct = acct;
 	if (jid_parse(o->args[0], &snd.target, &why) < 0)
 		return xerr_set(err, XE_USAGE, "'%s' is not a JID: %s", o->args[0], why);
 	if (snd.target.local[0] == '\0')
@@ -378,7 +871,8 @@ enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct 
 	else if (acct->methods[0] != 0)
 		memcpy(snd.methods, acct->methods, sizeof(snd.methods));
 	else
-		snd.methods[0] = METHOD_IBB;
+		memcpy(snd.methods, (int[4]){ METHOD_S5B, METHOD_IBB, METHOD_OOB, 0 },
+		       sizeof(snd.methods));
 	snd.block = acct->ibb_block_size > 0 ? acct->ibb_block_size : IBB_DEFAULT_BLOCK;
 	snd.window = acct->ibb_window > 0 ? acct->ibb_window : IBB_DEFAULT_WINDOW;
 
@@ -392,6 +886,7 @@ enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct 
 	session_add_feature(snd.s, NS_SI);
 	session_add_feature(snd.s, NS_SI_FT);
 	session_add_feature(snd.s, NS_IBB);
+	session_add_feature(snd.s, NS_S5B);
 	session_on_presence(snd.s, sender_presence, &snd);
 	session_route_iq(snd.s, NS_IBB, sender_ibb, &snd);
 	{

@@ -150,6 +150,9 @@ write_config() {
 		echo "host = 127.0.0.1"
 		echo "port = $C2S_PORT"
 		echo "cafile = $PROSODY_DIR/server.pem"
+		# Peer-to-peer connections stay on loopback too.
+		case " $* " in *" s5b_listen "*) ;; *) echo "s5b_listen = 127.0.0.1" ;; esac
+		case " $* " in *" oob_listen "*) ;; *) echo "oob_listen = 127.0.0.1" ;; esac
 		[ "$#" -eq 0 ] || printf '%s\n' "$@"
 	} > "$f"
 	chmod 600 "$f"

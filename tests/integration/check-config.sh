@@ -48,7 +48,7 @@ assert_grep "$T/err" "$cfg:3: port must be a number from 1 to 65535, not '99999'
 
 conf 'jid = alice@localhost\npassword = x\nmethods = ibb smoke-signals\n'
 run_xfer 78 check -c "$cfg"
-assert_grep "$T/err" "$cfg:3: unknown method 'smoke-signals' in methods (known: ibb)"
+assert_grep "$T/err" "$cfg:3: unknown method 'smoke-signals' in methods (known: s5b, ibb, oob)"
 
 conf '[account a]\njid = alice@localhost\npassword = x\n'
 run_xfer 78 check -c "$cfg"

@@ -38,7 +38,7 @@ usage "check takes no arguments, not 'extra'" check extra
 usage "--timeout must be from 1 to 31536000 seconds" check --timeout 0
 usage "send needs a JID and at least one file (xfer send JID FILE...)" send bob@localhost
 usage "recv takes no arguments, not 'x'" recv x
-usage "unknown method 'tcp' in --method (known: ibb)" send --method tcp bob@localhost f
+usage "unknown method 'tcp' in --method (known: s5b, ibb, oob)" send --method tcp bob@localhost f
 usage "--idle-timeout must be from 1 to 86400 seconds" recv --idle-timeout 0
 usage "--count must be at least 1" recv --count 0
 usage "-q and -v contradict each other; give one" -q check -v

@@ -43,7 +43,8 @@ assert_grep "$T/recv.err" "MD5 mismatch: the sender announced 000000000000000000
 [ ! -e "$T/a/b/in/liar.txt" ] || fail "a file with a wrong hash was delivered"
 [ "$(files_in "$T/a/b/in")" -eq 5 ] || fail "a temp file was left: $(ls -A "$T/a/b/in")"
 
-# Only SOCKS5 offered: nothing fits.
+# Only SOCKS5 offered to a receiver that takes IBB alone: nothing fits.
+cb=$(write_config bob "resource = box" "methods = ibb")
 start_recv "$cb" -d "$T/a/b/in" --from alice@localhost
 rc=0
 sipeer alice send --to bob@localhost/box --file "$T/payload" \

@@ -4,7 +4,7 @@
 # a contact that is offline is an error naming the JID, exit 69.
 . "$TESTS_SRCDIR/lib.sh"
 prosody_start
-ca=$(write_config alice)
+ca=$(write_config alice "methods = ibb")
 cb=$(write_config bob)
 mkdir "$T/in"
 head -c 100000 /dev/urandom > "$T/f.bin"

@@ -4,7 +4,7 @@
 # accepted (8192 -> 4096 -> 2048 -> 1024) and the file arrives intact.
 . "$TESTS_SRCDIR/lib.sh"
 prosody_start
-ca=$(write_config alice "ibb_block_size = 8192")
+ca=$(write_config alice "methods = ibb" "ibb_block_size = 8192")
 cb=$(write_config bob "resource = box" "ibb_block_size = 1024")
 mkdir "$T/in"
 head -c 50000 /dev/urandom > "$T/f.bin"

@@ -4,7 +4,7 @@
 # file), and recv exits 0 for the one it delivered.
 . "$TESTS_SRCDIR/lib.sh"
 prosody_start
-ca=$(write_config alice)
+ca=$(write_config alice "methods = ibb")
 cb=$(write_config bob "resource = box")
 mkdir "$T/in"
 echo one > "$T/a.txt"

@@ -4,7 +4,7 @@
 # again, learns the stream was closed and fails too.
 . "$TESTS_SRCDIR/lib.sh"
 prosody_start_limited "100kb/s"
-ca=$(write_config alice)
+ca=$(write_config alice "methods = ibb")
 cb=$(write_config bob "resource = box")
 mkdir "$T/in"
 head -c 2000000 /dev/urandom > "$T/f.bin"

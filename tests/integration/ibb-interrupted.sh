@@ -6,7 +6,7 @@
 # enough to be interrupted.
 . "$TESTS_SRCDIR/lib.sh"
 prosody_start_limited "200kb/s"
-ca=$(write_config alice)
+ca=$(write_config alice "methods = ibb")
 cb=$(write_config bob "resource = box")
 mkdir "$T/in"
 head -c 4000000 /dev/urandom > "$T/f.bin"

@@ -3,7 +3,7 @@
 # Debian's stock config): a small file still arrives, just slowly.
 . "$TESTS_SRCDIR/lib.sh"
 prosody_start_limited "10kb/s"
-ca=$(write_config alice)
+ca=$(write_config alice "methods = ibb")
 cb=$(write_config bob "resource = box")
 mkdir "$T/in"
 head -c 40000 /dev/urandom > "$T/f.bin"

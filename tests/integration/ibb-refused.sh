@@ -4,7 +4,7 @@
 # than max_size; and an existing file is never overwritten.
 . "$TESTS_SRCDIR/lib.sh"
 prosody_start
-ca=$(write_config alice)
+ca=$(write_config alice "methods = ibb")
 cc=$(write_config carol)
 cb=$(write_config bob "resource = box" "max_size = 10K")
 mkdir "$T/in"

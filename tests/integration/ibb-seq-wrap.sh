@@ -5,7 +5,7 @@
 # 65,540 round trips: minutes under the sanitizers on a loaded 2-core machine.
 RUN_XFER_TIMEOUT=400
 prosody_start 'network_settings = { read_size = 65536 }'
-ca=$(write_config alice "ibb_block_size = 512" "ibb_window = 32")
+ca=$(write_config alice "methods = ibb" "ibb_block_size = 512" "ibb_window = 32")
 cb=$(write_config bob "resource = box")
 mkdir "$T/in"
 head -c $((512 * 65540 - 100)) /dev/urandom > "$T/wrap.bin"

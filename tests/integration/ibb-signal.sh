@@ -4,7 +4,7 @@
 # send on SIGINT exits 130 and tells recv, which fails and leaves no file.
 . "$TESTS_SRCDIR/lib.sh"
 prosody_start_limited "200kb/s"
-ca=$(write_config alice)
+ca=$(write_config alice "methods = ibb")
 cb=$(write_config bob "resource = box")
 mkdir "$T/in"
 head -c 4000000 /dev/urandom > "$T/f.bin"

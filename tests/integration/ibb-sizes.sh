@@ -4,7 +4,7 @@
 # sha256. Several files go in one session; recv prints each path.
 . "$TESTS_SRCDIR/lib.sh"
 prosody_start
-ca=$(write_config alice)
+ca=$(write_config alice "methods = ibb")
 cb=$(write_config bob "resource = box")
 mkdir "$T/in" "$T/src"
 files=()

@@ -32,7 +32,7 @@ static const struct parse_case parse_cases[] = {
 	  "accept_from = b@c.d, e@f.g/r  h@i.j\nmethods = ibb\nibb_block_size = 8192\n"
 	  "ibb_window = 4\nmax_size = 10M\n", XE_OK, NULL },
 	{ "unknown method", "jid = a@b.c\npassword = x\nmethods = ibb, carrier-pigeon\n",
-	  XE_CONFIG, "t.conf:3: unknown method 'carrier-pigeon' in methods (known: ibb)" },
+	  XE_CONFIG, "t.conf:3: unknown method 'carrier-pigeon' in methods (known: s5b, ibb, oob)" },
 	{ "empty methods", "jid = a@b.c\npassword = x\nmethods = ,\n", XE_CONFIG,
 	  "unknown method ',' in methods" },
 	{ "bad accept_from", "jid = a@b.c\npassword = x\naccept_from = b@c.d, @x\n",

@@ -1,0 +1,245 @@
+/* oob.c — see oob.h */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "httpd.h"
+#include "httpreq.h"
+#include "job.h"
+#include "log.h"
+#include "oob.h"
+#include "progress.h"
+#include "s5b.h"
+#include "si.h"
+#include "signals.h"
+
+struct serve {
+	struct httpd_args args;
+	_Atomic int served;
+};
+
+static void serve_job(struct job *j)
+{
+	struct serve *sv = j->arg;
+
+	sv->args.cancel_fd = j->cancel_fd;
+	sv->args.sent = &j->bytes;
+	sv->args.served = &sv->served;
+	httpd_serve(&sv->args, &j->err);
+}
+
+struct slot {
+	int done;
+	xmpp_stanza_t *reply;
+};
+
+static void keep_reply(struct session *s, xmpp_stanza_t *reply, void *arg)
+{
+	struct slot *slot = arg;
+
+	slot->done = 1;
+	slot->reply = reply != NULL ? xmpp_stanza_copy(reply) : NULL;
+}
+
+static xmpp_stanza_t *oob_request(xmpp_ctx_t *ctx, const char *to, const char *url,
+				  const char *desc)
+{
+	xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL);
+	xmpp_stanza_t *q = xmpp_stanza_new(ctx);
+	const char *names[2] = { "url", "desc" }, *texts[2] = { url, desc };
+	int i;
+
+	xmpp_stanza_set_to(iq, to);
+	xmpp_stanza_set_name(q, "query");
+	xmpp_stanza_set_ns(q, NS_OOB);
+	for (i = 0; i < 2; i++) {
+		xmpp_stanza_t *e, *t;
+		if (texts[i] == NULL || *texts[i] == '\0')
+			continue;
+		e = xmpp_stanza_new(ctx);
+		t = xmpp_stanza_new(ctx);
+		xmpp_stanza_set_name(e, names[i]);
+		xmpp_stanza_set_text(t, texts[i]);
+		xmpp_stanza_add_child(e, t);
+		xmpp_stanza_add_child(q, e);
+		xmpp_stanza_release(t);
+		xmpp_stanza_release(e);
+	}
+	xmpp_stanza_add_child(iq, q);
+	xmpp_stanza_release(q);
+	return iq;
+}
+
+/* The host part of the URL: oob_address, a specific oob_listen address,
+ * or the first address a direct S5B streamhost would advertise. */
+static int oob_host(struct session *s, const struct account *a, char *host, size_t len,
+		    unsigned short *port)
+{
+	char addrs[1][64];
+	unsigned short ignored = 0;
+
+	if (a->oob_address != NULL)
+		return hostport_parse(a->oob_address, host, len, port);
+	if (a->oob_listen != NULL && hostport_parse(a->oob_listen, host, len, &ignored) == 0 &&
+	    strcmp(host, "0.0.0.0") != 0 && strcmp(host, "::") != 0)
+		return 0;
+	if (s5b_local_addrs(session_fd(s), addrs, 1) < 1)
+		return -1;
+	snprintf(host, len, "%s", addrs[0]);
+	return 0;
+}
+
+enum xerr_code oob_send(struct session *s, const struct account *a, const struct xfer_opts *o,
+			const char *peer, struct source *src, const int *cancel,
+			int *refused, struct xerr *err)
+{
+	struct serve sv;
+	struct job job;
+	struct slot slot = { 0, NULL };
+	struct progress pr;
+	unsigned char rnd[16];
+	char token[33], path[4096], host[256], url[4400], lhost[256], cond[64], text[256];
+	unsigned short lport = 0, port = 0, bound = 0;
+	long long last_change, last_bytes = -1;
+	int fd, i, v6;
+
+	*refused = 0;
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return xerr_set(err, XE_SOFTWARE, "no randomness from OpenSSL");
+	for (i = 0; i < 16; i++)
+		snprintf(token + 2 * i, 3, "%02x", rnd[i]);
+	if (httpreq_path(path, sizeof(path), token, src->name) < 0)
+		return xerr_set(err, XE_USAGE, "the file name is too long for a URL");
+	lhost[0] = '\0';
+	if (a->oob_listen != NULL)
+		hostport_parse(a->oob_listen, lhost, sizeof(lhost), &lport);
+	fd = net_listen(lhost, lport, &bound, "oob_listen", err);
+	if (fd < 0)
+		return XE_UNAVAILABLE;
+	port = bound;
+	if (oob_host(s, a, host, sizeof(host), &port) < 0) {
+		close(fd);
+		return xerr_set(err, XE_UNAVAILABLE, "no local address to put in the URL; set "
+				"oob_address");
+	}
+	v6 = strchr(host, ':') != NULL;
+	snprintf(url, sizeof(url), "http://%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "",
+		 port, path);
+	log_debug("serving %s at %s", src->name, url);
+	memset(&sv, 0, sizeof(sv));
+	sv.args.listen_fd = fd;
+	sv.args.path = path;
+	sv.args.file_fd = src->fd;
+	sv.args.size = src->size;
+	sv.args.head_ms = 10000;
+	sv.args.idle_ms = (long)o->idle_timeout * 1000;
+	memset(&job, 0, sizeof(job));
+	if (job_start(&job, serve_job, &sv, err) != XE_OK) {
+		close(fd);
+		return err->code;
+	}
+	/* The answer comes when the receiver has the whole file: no fixed
+	 * deadline for it, but one for silence (below). */
+	session_iq(s, oob_request(session_ctx(s), peer, url, o->desc), 24L * 3600 * 1000,
+		   keep_reply, &slot);
+	progress_start(&pr, src->name, src->size, isatty(STDERR_FILENO) && log_enabled(LOG_WARN));
+	last_change = session_now_ms();
+	while (!slot.done) {
+		long long b = atomic_load(&job.bytes), now = session_now_ms();
+		long limit = last_bytes <= 0 ? o->timeout : o->idle_timeout;
+
+		if (b != last_bytes) {
+			last_bytes = b;
+			last_change = now;
+			progress_update(&pr, b);
+		}
+		if (signals_caught())
+			xerr_set(err, XE_SIGNAL, "stopped by signal %d", signals_caught());
+		else if (*cancel)
+			xerr_set(err, XE_UNAVAILABLE, "%s went offline", peer);
+		else if (!session_connected(s))
+			xerr_set(err, XE_UNAVAILABLE, "connection to the server lost");
+		else if (job_done(&job))
+			xerr_set(err, job.err.code != XE_OK ? job.err.code : XE_SOFTWARE,
+				 "the HTTP server stopped: %s", job.err.msg);
+		else if (now - last_change > (long long)limit * 1000)
+			xerr_set(err, XE_TEMPFAIL, "%s %s for %ld s", peer, last_bytes <= 0
+				 ? "did not fetch the file" : "fetched nothing", limit);
+		if (err->code != XE_OK)
+			break;
+		session_run(s, 20);
+	}
+	if (!slot.done)
+		session_iq_forget(s, &slot);
+	job_finish(&job);
+	close(fd);
+	if (slot.reply != NULL) {
+		if (strcmp(xmpp_stanza_get_type(slot.reply), "result") == 0) {
+			progress_update(&pr, src->size);
+		} else {
+			session_error_of(slot.reply, cond, sizeof(cond), text, sizeof(text));
+			*refused = 1;
+			xerr_set(err, XE_UNAVAILABLE, strcmp(cond, "not-acceptable") == 0
+				 ? "the receiver declined the out-of-band transfer%s%s"
+				 : "the receiver could not fetch the file%s%s",
+				 text[0] ? ": " : "", text);
+		}
+		xmpp_stanza_release(slot.reply);
+	}
+	progress_finish(&pr, err->code == XE_OK, "oob");
+	if (err->code == XE_OK)
+		source_changed(src, err);
+	return err->code;
+}
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int oob_parse(xmpp_stanza_t *iq, char *url, size_t ulen, char *name, size_t nlen)
+{
+	xmpp_stanza_t *q = xmpp_stanza_get_child_by_name_and_ns(iq, "query", NS_OOB);
+	xmpp_stanza_t *u = q != NULL ? xmpp_stanza_get_child_by_name(q, "url") : NULL;
+	char *t = u != NULL ? xmpp_stanza_get_text(u) : NULL;
+	const char *p, *seg, *end;
+	size_t n = 0;
+	int rc = -1;
+
+	if (t == NULL)
+		return -1;
+	p = t + strspn(t, " \t\r\n");
+	end = p + strcspn(p, " \t\r\n");
+	if ((strncasecmp(p, "http://", 7) == 0 || strncasecmp(p, "https://", 8) == 0) &&
+	    (size_t)(end - p) < ulen && *(p + strcspn(p, "/") + 2) != '\0') {
+		memcpy(url, p, (size_t)(end - p));
+		url[end - p] = '\0';
+		/* The last segment of the path, without query or fragment. */
+		end = url + strcspn(url, "?#");
+		seg = url + strcspn(url, "/") + 2;
+		seg += strcspn(seg, "/");
+		for (p = seg; p < end; p++)
+			if (*p == '/')
+				seg = p + 1;
+		for (p = seg; p < end && n + 1 < nlen; p++) {
+			if (*p == '%' && p + 2 < end && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+				name[n++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+				p += 2;
+			} else {
+				name[n++] = *p;
+			}
+		}
+		name[n] = '\0';
+		if (n == 0 || strlen(name) != n)
+			snprintf(name, nlen, "download");
+		rc = 0;
+	}
+	xmpp_free(xmpp_stanza_get_context(iq), t);
+	return rc;
+}

@@ -1,0 +1,110 @@
+/* s5b.h — SOCKS5 Bytestreams (XEP-0065): sockets and the data path.
+ *
+ * No XML here: xfer_send.c and xfer_recv.c exchange the IQs and call
+ * these. The SOCKS5 messages come from the pure codec in socks5.c.
+ *
+ * Sender (requester): s5b_listener_open() listens for the direct
+ * connection; s5b_listener_step(), called from the main loop, accepts and
+ * answers SOCKS5 without blocking and keeps the first connection that asks
+ * for the right hash (others get a failure reply). Via a proxy, the sender
+ * connects with s5b_connect_job() like a receiver, then activates it.
+ *
+ * Receiver (target): s5b_connect_job() tries each streamhost in order,
+ * each within its own budget (connect + handshake).
+ *
+ * Data: s5b_send_job() sends the file with sendfile(), half-closes, and
+ * waits for the receiver to close: a clean close means the receiver has
+ * the whole file; a reset means it refused it. s5b_recv_job() reads into
+ * the sink with large reads, commits the file and closes (with a reset
+ * when the file is refused). Both run as jobs (job.h). */
+#ifndef XFER_S5B_H
+#define XFER_S5B_H
+
+#include "job.h"
+#include "sink.h"
+#include "socks5.h"
+#include "xerr.h"
+
+#define S5B_MAX_HOSTS 12
+#define S5B_DEFAULT_CONNECT_MS 5000
+
+struct s5b_host {
+	char jid[3100];
+	char host[256];
+	unsigned short port;
+};
+
+/* DST.ADDR: hex SHA-1 of sid + requester JID + target JID. */
+void s5b_hash(const char *sid, const char *requester, const char *target,
+	      char out[SOCKS5_HASH_LEN + 1]);
+
+/* The addresses to advertise for a listener bound to every address: the
+ * local address of the XMPP connection first (the one most likely to be
+ * reachable by peers of the same server), then each up interface address;
+ * loopback only when the XMPP connection itself is over loopback (the
+ * server, and so perhaps the peer, is on this host); no IPv6 link-local.
+ * Returns the count written to out (max entries of 64 bytes). */
+int s5b_local_addrs(int xmpp_fd, char (*out)[64], int max);
+
+/* A listening TCP socket (non-blocking) on addr (NULL or "": every
+ * address, IPv6 and IPv4) and port (0: ephemeral); *bound gets the port.
+ * key names the config key in messages. Returns the fd, or -1 with err. */
+int net_listen(const char *addr, unsigned short port, unsigned short *bound, const char *key,
+	       struct xerr *err);
+
+struct s5b_listener;
+
+/* Listens on addr (NULL or "": every address, IPv6 and IPv4) and port (0:
+ * ephemeral), for a connection asking for hash. handshake_ms bounds each
+ * connection's SOCKS5 exchange. */
+enum xerr_code s5b_listener_open(struct s5b_listener **out, const char *addr,
+				 unsigned short port, const char *hash, long handshake_ms,
+				 struct xerr *err);
+unsigned short s5b_listener_port(const struct s5b_listener *l);
+/* Accepts and answers without blocking. Returns 1 once a connection asked
+ * for the right hash and was told success. */
+int s5b_listener_step(struct s5b_listener *l);
+/* The authenticated connection (the caller owns it now), or -1. */
+int s5b_listener_take(struct s5b_listener *l);
+/* Connections refused so far (wrong hash, not SOCKS5, too slow). */
+int s5b_listener_refused(const struct s5b_listener *l);
+void s5b_listener_close(struct s5b_listener *l);
+
+/* s5b_connect_job(): tries hosts in order. On success err is XE_OK, used
+ * is the index and fd the connected socket (the caller owns it); why[i]
+ * says why host i failed. */
+struct s5b_connect {
+	const struct s5b_host *hosts;
+	int n;
+	char hash[SOCKS5_HASH_LEN + 1];
+	long budget_ms;		/* per host: connect + SOCKS5 */
+	int used;
+	int fd;
+	char why[S5B_MAX_HOSTS][160];
+};
+void s5b_connect_job(struct job *j);
+
+/* s5b_send_job(): sends size bytes of file_fd from offset 0 on sock. */
+struct s5b_send {
+	int sock;
+	int file_fd;
+	long long size;
+	long idle_ms;		/* the peer takes no byte (or does not close) */
+	int rejected;		/* the receiver reset the connection at the end */
+};
+void s5b_send_job(struct job *j);
+
+/* s5b_recv_job(): reads size bytes from sock into sink, commits it
+ * (checking md5 when not empty) and writes the delivered path. The sink
+ * is consumed either way. */
+struct s5b_recv {
+	int sock;
+	struct sink *sink;
+	long long size;
+	long idle_ms;
+	char md5[33];
+	char path[4096];
+};
+void s5b_recv_job(struct job *j);
+
+#endif

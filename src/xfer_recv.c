@@ -76,6 +76,8 @@ struct receiver {
 };
 
 static int rx_may(struct rx *x, int m);
+static int rx_unused(struct rx *x);
+static void rx_drop(struct receiver *r, struct rx *x);
 
 static int allowed(struct receiver *r, const char *from)
 {
@@ -223,6 +225,19 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 			session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
 					    "stream id already in use");
 			return 1;
+		}
+	}
+	{
+		/* A plain-SI sender whose bytestream failed before any data makes
+		 * a new offer: it replaces that sender's unused streams, which
+		 * are dropped without counting as handled files. */
+		struct rx *y, *next;
+		for (y = r->rxs; y != NULL; y = next) {
+			next = y->next;
+			if (strcmp(y->peer, from) == 0 && rx_unused(y)) {
+				log_debug("a new offer from %s replaces stream %s", from, y->offer.sid);
+				rx_drop(r, y);
+			}
 		}
 	}
 	active = rx_count(r, &reserved);
@@ -445,6 +460,26 @@ static int recv_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
 	return 1;
 }
 
+/* 1 if x is a plain-SI stream whose bytestream failed (or waits for data
+ * that never came) before any byte: its sender's next offer replaces it.
+ * Concurrent offers of other files are not touched. */
+static int rx_unused(struct rx *x)
+{
+	return (x->state == RX_OFFERED && x->nmethods == 0) ||
+	       (x->state == RX_S5B_DATA && !x->multiple && atomic_load(&x->job.bytes) == 0);
+}
+
+/* Forgets a stream that never carried data, without counting it. */
+static void rx_drop(struct receiver *r, struct rx *x)
+{
+	job_finish(&x->job);
+	sink_abort(x->sink);
+	x->sink = NULL;
+	if (x->pr_started)
+		progress_finish(&x->pr, 0, rx_method(x));
+	rx_unlink(r, x);
+}
+
 /* 1 if the sender may now use method m on x. */
 static int rx_may(struct rx *x, int m)
 {
@@ -556,7 +591,11 @@ static void rx_connected(struct receiver *r, struct rx *x)
 			x->last_ms = session_now_ms();
 			return;
 		}
-		rx_fail(r, x, XE_UNAVAILABLE, why, 0);
+		/* Plain SI: the sender may offer the file again another way. */
+		log_info("%s from %s: no streamhost worked (%s)", x->safe, x->peer, why);
+		x->state = RX_OFFERED;
+		x->nmethods = 0;	/* nothing more on this stream */
+		x->last_ms = session_now_ms();
 		return;
 	}
 	{

@@ -252,12 +252,12 @@ start_sipeer_recv() {
 	fail "the slixmpp receiver did not come online"
 }
 
-# wait_receiving PID DIR MIN_BYTES: until process PID holds a file in DIR
+# wait_receiving PID DIR MIN_BYTES [SECS]: until process PID holds a file in DIR
 # (its temp file, which may have no name) of at least MIN_BYTES; fails the
-# test after 15 s, so a scenario never silently tests something else.
+# test after SECS (default 15) s, so a scenario never silently tests something else.
 wait_receiving() {
-	local pid=$1 dir=$2 min=$3 i f
-	for ((i = 0; i < 150; i++)); do
+	local pid=$1 dir=$2 min=$3 secs=${4:-15} i f
+	for ((i = 0; i < secs * 10; i++)); do
 		for f in /proc/"$pid"/fd/*; do
 			case "$(readlink "$f" 2>/dev/null)" in
 			"$dir"/*) [ "$(stat -L -c %s "$f" 2>/dev/null || echo 0)" -ge "$min" ] && return 0 ;;
@@ -265,5 +265,5 @@ wait_receiving() {
 		done
 		sleep 0.1
 	done
-	fail "no transfer into $dir reached $min bytes within 15 s"
+	fail "no transfer into $dir reached $min bytes within $secs s"
 }

@@ -2,20 +2,34 @@
 """sipeer.py - an independent XMPP file-transfer peer for interoperability tests.
 
 Stream Initiation (XEP-0095) with the file-transfer profile (XEP-0096), data over
-In-Band Bytestreams (XEP-0047), built on slixmpp 1.8.3 (Debian python3-slixmpp).
+In-Band Bytestreams (XEP-0047) or SOCKS5 Bytestreams (XEP-0065), built on
+slixmpp 1.8.3 (Debian python3-slixmpp).
 
   sipeer.py recv --jid J --password P --host IP --port N --cafile PEM --dir DIR
                  [--resource R] [--count 1] [--timeout 60] [--from JID]
-                 [--max-block-size 65535] [-v]
+                 [--max-block-size 65535] [--prefer ibb|s5b] [-v]
   sipeer.py send --jid J --password P --host IP --port N --cafile PEM
-                 --to FULLJID --file PATH [--resource R] [--block-size 4096]
-                 [--stanza iq|message] [--no-meta] [--desc TEXT] [--timeout 60] [-v]
+                 --to FULLJID --file PATH [--resource R] [--method ibb|s5b]
+                 [--block-size 4096] [--stanza iq|message] [--no-meta]
+                 [--desc TEXT] [--timeout 60] [-v]
 
 recv prints "received <path> <size> <sha256hex>" per file; send prints
 "sent <size> <seconds> <MB/s>" (seconds from IBB open to the acknowledged close,
-MB = 10^6 bytes). Both print "sipeer: online as <full JID>" on stderr once logged
-in. --timeout bounds the whole run (connecting included). Exit status: 0 success,
-1 failure, 2 usage, 3 timeout; every failure is explained on stderr.
+or from the S5B request to the closed connection; MB = 10^6 bytes). Both print
+"sipeer: online as <full JID>" on stderr once logged in. --timeout bounds the
+whole run (connecting included). Exit status: 0 success, 1 failure, 2 usage,
+3 timeout; every failure is explained on stderr.
+
+recv --prefer ibb (the default) accepts IBB only: the S5B method is not
+registered with SI, so an offer of S5B alone is refused with no-valid-streams.
+recv --prefer s5b registers both and picks S5B when it is offered, IBB
+otherwise (a plain-SI sender's second offer after S5B failed). It says on
+stderr "sipeer: accepted <name> from <JID> with s5b|ibb (sid <sid>)" per
+offer and, for S5B, "sipeer: s5b stream for <name> from <ip> port <n>": the
+streamhost it used (compare the port with the proxy's).
+send --method s5b offers S5B alone and moves the data through the proxies the
+server lists (slixmpp offers no direct streamhost); it says "sipeer: s5b via
+the proxy <JID>" on stderr.
 
 slixmpp 1.8.3 bugs worked around here (see /work/shared/notes/interop-peers.md):
   1. xep_0095.offer() raises TypeError (it passes option strings where
@@ -24,9 +38,39 @@ slixmpp 1.8.3 bugs worked around here (see /work/shared/notes/interop-peers.md):
      coroutine is never awaited and 'si_request' never fires: it is re-registered
      as a CoroutineCallback.
   3. As receiver, xep_0095 picks the method of *lowest* priority (IBB before
-     S5B); we unregister S5B anyway, so IBB is the only method we ever choose.
+     S5B). --prefer ibb unregisters S5B; --prefer s5b registers S5B again
+     with an order below IBB's.
 Also: slixmpp would resolve the JID's domain (A/AAAA via aiodns) even when given
 an address; get_dns_records() is overridden so that it connects to --host only.
+That override covers the XMPP connection alone: xep_0065 connects to streamhost
+hosts with loop.create_connection(), i.e. the system resolver, so the test
+servers set proxy65_address to an IP literal and xfer is told s5b_listen.
+
+slixmpp 1.8.3 xep_0065 (SOCKS5 bytestreams) behaviour this peer has to live with:
+  4. Data events ('socks5_data', 'socks5_closed') are global: they carry
+     neither the stream id nor the connection. Here the connection of the
+     accepted stream (handed over by the 'stream:<sid>:<jid>' event that
+     accept(stream_handler=) subscribes to) gets its own event function, so
+     its data and its end are routed to one file and nothing else is.
+  5. As target it connects to *every* offered streamhost at once
+     (asyncio.gather), with no timeout, waits for all of them, uses the first
+     in offer order that completed SOCKS5, and never closes the others: a
+     streamhost that swallows SYNs stalls it until the sender gives up (on
+     loopback a closed port is refused at once, so tests use that).
+  6. The end of the data is only the close of the connection (XEP-0065 has
+     no end marker); the receiver checks the offered size and MD5 then.
+  7. As requester, handshake() offers only the proxies discovered with
+     disco#items on the server (no direct streamhost), never times out the
+     SOCKS5 connect to the proxy (bounded here with wait_for), and returns
+     None without a reason when the target names an unknown streamhost or
+     the proxy refuses the TCP connection. A SOCKS5 error reply from a
+     streamhost makes Socks5Protocol._handle_connect() raise InvalidStateError
+     (it sets both an exception and a result on the same future): the
+     connection then just never completes.
+  8. A SOCKS5 reply is parsed from whatever one read returned: one that
+     arrives in pieces, or glued to the first data, is misread. xfer and
+     Prosody send each reply in one write and no data before the activation
+     or streamhost-used, so this does not bite on loopback.
 """
 
 import argparse
@@ -92,8 +136,11 @@ class Peer(ClientXMPP):
         self.remove_handler('SI Request')
         self.register_handler(CoroutineCallback(
             'SI Request', StanzaPath('iq@type=set/si'), si._handle_request))
-        # Workaround 3: offer/accept nothing but IBB.
+        # Workaround 3: accept IBB only, unless S5B is preferred; then give
+        # S5B an order below IBB's 50, since the lowest order wins.
         si.unregister_method(S5B_NS)
+        if getattr(args, 'prefer', 'ibb') == 's5b':
+            si.register_method(S5B_NS, 'xep_0065', 10)
 
         self.add_event_handler('session_start', self.on_session_start)
         self.add_event_handler('connection_failed',
@@ -156,6 +203,28 @@ class Transfer:
         self.sha256 = hashlib.sha256()
         self.md5sum = hashlib.md5()
 
+    def write(self, data):
+        """Stores a block; returns an error text or None."""
+        try:
+            self.fh.write(data)
+        except OSError as e:
+            return 'writing %s: %s' % (self.path, e)
+        self.received += len(data)
+        self.sha256.update(data)
+        self.md5sum.update(data)
+        if self.received > self.size:
+            return '%s: more data than the %d bytes offered' % (self.path, self.size)
+        return None
+
+    def end(self):
+        """Closes the file; returns an error text, or None when it is complete."""
+        self.fh.close()
+        if self.received != self.size:
+            return '%s: stream closed after %d of %d bytes' % (self.path, self.received, self.size)
+        if self.md5 and self.md5 != self.md5sum.hexdigest():
+            return '%s: md5 mismatch (offered %s)' % (self.path, self.md5)
+        return None
+
 
 class Receiver(Peer):
     def __init__(self, args):
@@ -207,46 +276,84 @@ class Receiver(Peer):
             return await self.refuse(iq, 'bad-request', 'modify',
                                      'bad file size %r' % f['size'])
         path = os.path.join(a.dir, name)
+        # A plain-SI sender whose S5B failed offers the same file again
+        # under a new sid: the earlier offer is dead, forget it.
+        for key, old in list(self.transfers.items()):
+            if key[1] == peer.full and old.path == path:
+                old.fh.close()
+                del self.transfers[key]
+        key = (sid, peer.full)
         try:
-            self.transfers[(sid, peer.full)] = Transfer(path, size, f['hash'].lower())
+            self.transfers[key] = Transfer(path, size, f['hash'].lower())
         except OSError as e:
             await self.refuse(iq, 'internal-server-error', 'wait', 'cannot write file')
             return self.fail('cannot open %s: %s' % (path, e))
-        # accept() answers with stream-method=IBB and pre-authorizes the IBB sid.
-        await self['xep_0095'].accept(peer, sid)
+        si = self['xep_0095']
+        pending = await si.api['get_pending'](None, sid, peer)
+        method = pending['method'] if pending else None
+        err('accepted %s from %s with %s (sid %s)'
+            % (name, peer, 's5b' if method == S5B_NS else 'ibb', sid))
+        # accept() answers with the chosen stream-method and pre-authorizes
+        # the sid for its plugin; for S5B it also hands us the connection.
+        if method == S5B_NS:
+            await si.accept(peer, sid, stream_handler=lambda conn: self.on_s5b(key, conn))
+        else:
+            await si.accept(peer, sid)
 
     def on_data(self, stream):
         data = stream.read()   # one block per event, already base64-decoded
         t = self.transfers.get((stream.sid, stream.peer_jid.full))
         if t is None:
             return
-        try:
-            t.fh.write(data)
-        except OSError as e:
-            return self.fail('writing %s: %s' % (t.path, e))
-        t.received += len(data)
-        t.sha256.update(data)
-        t.md5sum.update(data)
-        if t.received > t.size:
-            self.fail('%s: more data than the %d bytes offered' % (t.path, t.size))
+        e = t.write(data)
+        if e:
+            self.fail(e)
+
+    def done_one(self, t):
+        print('received %s %d %s' % (t.path, t.size, t.sha256.hexdigest()), flush=True)
+        self.count += 1
+        if self.count >= self.args.count:
+            self.finish(EXIT_OK)
 
     def on_end(self, stream):
         t = self.transfers.pop((stream.sid, stream.peer_jid.full), None)
         if t is None:
             return
-        t.fh.close()
         if not stream.stream_in_closed:
             # slixmpp closed it itself: bad seq or a block above block-size.
+            t.fh.close()
             return self.fail('%s: IBB stream aborted (bad seq or oversized block)' % t.path)
-        if t.received != t.size:
-            return self.fail('%s: stream closed after %d of %d bytes'
-                             % (t.path, t.received, t.size))
-        if t.md5 and t.md5 != t.md5sum.hexdigest():
-            return self.fail('%s: md5 mismatch (offered %s)' % (t.path, t.md5))
-        print('received %s %d %s' % (t.path, t.size, t.sha256.hexdigest()), flush=True)
-        self.count += 1
-        if self.count >= self.args.count:
-            self.finish(EXIT_OK)
+        e = t.end()
+        if e:
+            return self.fail(e)
+        self.done_one(t)
+
+    def on_s5b(self, key, conn):
+        """Quirk 4: the SOCKS5 connection of stream key; route its events here.
+        Called from the plugin right after it answered streamhost-used, before
+        any data can have been read."""
+        t = self.transfers.get(key)
+        if t is None:
+            conn.transport.close()
+            return
+        peer = conn.transport.get_extra_info('peername') or ('?', 0)
+        err('s5b stream for %s from %s port %s' % (os.path.basename(t.path), peer[0], peer[1]))
+
+        def event(name, data=None):
+            if name == 'socks5_data':
+                e = t.write(data)
+                if e:
+                    self.fail(e)
+                    conn.transport.close()
+            elif name == 'socks5_closed':
+                # Quirk 6: the close is the end of the data.
+                if self.transfers.pop(key, None) is None:
+                    return
+                e = t.end()
+                if e:
+                    return self.fail(e)
+                self.done_one(t)
+        conn.event = event
 
 
 class Sender(Peer):
@@ -282,12 +389,56 @@ class Sender(Peer):
         form = iq['si']['feature_neg']['form']
         form['type'] = 'form'
         form.add_field(var='stream-method', ftype='list-single',
-                       options=[{'value': ns} for ns in (a.method_ns or [IBB_NS])])
+                       options=[{'value': ns} for ns in self.offered()])
         return iq, st.st_size
+
+    def offered(self):
+        a = self.args
+        return a.method_ns or [S5B_NS if a.method == 's5b' else IBB_NS]
+
+    async def send_s5b(self, to, sid, size):
+        """Quirk 7: slixmpp's requester side, through the server's proxies."""
+        x = self['xep_0065']
+        self.where = 'S5B proxy discovery'
+        proxies = await x.discover_proxies(timeout=self.remaining())
+        if not proxies:
+            return self.fail('S5B: the server lists no SOCKS5 proxy')
+        self.where = 'S5B negotiation'
+        t0 = time.monotonic()
+        conn = await asyncio.wait_for(x.handshake(to, sid=sid, timeout=self.remaining()),
+                                      self.remaining())
+        if conn is None:
+            return self.fail('S5B: the receiver named an unknown streamhost, or the '
+                             'proxy could not be reached')
+        err('s5b via the proxy %s' % ', '.join(str(p) for p in proxies))
+        closed = self.loop.create_future()
+
+        def event(name, data=None):
+            if name == 'socks5_closed' and not closed.done():
+                closed.set_result(data)
+        conn.event = event
+        self.where = 'S5B data'
+        sent = 0
+        with open(self.args.file, 'rb') as fh:
+            for block in iter(lambda: fh.read(1 << 18), b''):
+                if closed.done():
+                    return self.fail('S5B: the connection closed after %d of %d bytes'
+                                     % (sent, size))
+                await asyncio.wait_for(conn.write(block), self.remaining())
+                sent += len(block)
+        # close() sends what is buffered first; connection_lost() follows.
+        conn.transport.close()
+        await asyncio.wait_for(asyncio.shield(closed), self.remaining())
+        secs = time.monotonic() - t0
+        if sent != size:
+            return self.fail('file changed while sending: %d bytes, offered %d' % (sent, size))
+        print('sent %d %.3f %.3f' % (sent, secs, sent / secs / 1e6 if secs else 0.0),
+              flush=True)
+        self.finish(EXIT_OK)
 
     async def started(self):
         a = self.args
-        sid = uuid.uuid4().hex           # also the IBB sid, as XEP-0096 requires
+        sid = uuid.uuid4().hex           # also the bytestream sid, as XEP-0096 requires
         self.where = 'offer'
         iq, size = self.offer(JID(a.to), sid, a.file)
         try:
@@ -295,8 +446,12 @@ class Sender(Peer):
         except IqError as e:
             return self.fail('offer declined: %s' % iq_error_text(e))
         method = answer['si']['feature_neg']['form'].get_values().get('stream-method')
+        if method not in self.offered():
+            return self.fail('peer chose stream method %r, which was not offered' % method)
+        if method == S5B_NS:
+            return await self.send_s5b(answer['from'], sid, size)
         if method != IBB_NS:
-            return self.fail('peer chose stream method %r, not IBB' % method)
+            return self.fail('peer chose stream method %r, which this peer cannot carry' % method)
 
         self.where = 'IBB open'
         t0 = time.monotonic()
@@ -389,9 +544,13 @@ def main():
     r.add_argument('--count', type=int, default=1)
     r.add_argument('--from', dest='from_jid', help='accept offers only from this bare JID')
     r.add_argument('--max-block-size', type=int, default=65535)
+    r.add_argument('--prefer', choices=('ibb', 's5b'), default='ibb',
+                   help='s5b: choose S5B when offered (default: accept IBB only)')
     s = sub.choices['send']
     s.add_argument('--to', required=True, help='full JID of the receiver')
     s.add_argument('--file', required=True)
+    s.add_argument('--method', choices=('ibb', 's5b'), default='ibb',
+                   help='the stream method to offer and carry the data with')
     s.add_argument('--block-size', type=int, default=4096, help='bytes before base64')
     s.add_argument('--stanza', choices=('iq', 'message'), default='iq',
                    help='IBB data stanza kind')
@@ -402,7 +561,7 @@ def main():
     s.add_argument('--name', help='the file name to offer (default: the base name of --file)')
     s.add_argument('--md5', help='the MD5 to announce instead of the real one')
     s.add_argument('--method-ns', action='append',
-                   help='a stream-method to offer (repeatable; default: IBB only)')
+                   help='a stream-method to offer instead of --method\'s (repeatable)')
     a = p.parse_args()
     try:
         ipaddress.ip_address(a.host)

@@ -4,7 +4,9 @@
 # Proves the independent peer works before it is used against xfer: a 1 MiB
 # random file, a 0-byte file and a 4097-byte file over IBB with <iq/> data, a
 # 4097-byte file over IBB with <message/> data, and an offer from a JID the
-# receiver's --from does not allow (must be refused with <forbidden/>).
+# receiver's --from does not allow (must be refused with <forbidden/>); then
+# 3 MB + 1 byte over SOCKS5 bytestreams through the server's proxy (send
+# --method s5b to recv --prefer s5b).
 # Usage: tests/interop/selftest.sh [EXTRA PROSODY LUA LINE...]
 # Needs prosody, openssl and python3-slixmpp; loopback only.
 
@@ -30,7 +32,7 @@ at_exit "kill $RECV_PID 2>/dev/null"
 
 # Bounded wait until the receiver is online (or dead).
 for ((i = 0; i < 150; i++)); do
-	grep -qF "online as bob@localhost/peer" "$T/recv.err" && break
+	grep -qsF "online as bob@localhost/peer" "$T/recv.err" && break
 	kill -0 "$RECV_PID" 2>/dev/null || { cat "$T/recv.err"; fail "receiver died"; }
 	sleep 0.1
 done
@@ -77,4 +79,29 @@ for f in one-mib.bin empty.bin odd.bin odd-msg.bin; do
 	[ "$(sha256sum < "$T/dst/$f" | cut -d' ' -f1)" = "$sum" ] || fail "$f differs"
 done
 assert_grep "$T/recv.err" "refused offer from carol@localhost/"
+
+# SOCKS5 through proxy.localhost, with a receiver that prefers it.
+head -c 3000001 /dev/urandom > "$T/src/s5b.bin"
+"${SIPEER[@]}" recv --jid bob@localhost --password bob-pw --resource s5b "${COMMON[@]}" \
+	--dir "$T/dst" --prefer s5b >"$T/recv.out" 2>"$T/recv-s5b.err" </dev/null &
+RECV_PID=$!
+at_exit "kill $RECV_PID 2>/dev/null"
+for ((i = 0; i < 150; i++)); do
+	grep -qF "online as bob@localhost/s5b" "$T/recv-s5b.err" && break
+	kill -0 "$RECV_PID" 2>/dev/null || break
+	sleep 0.1
+done
+grep -qF "online as bob@localhost/s5b" "$T/recv-s5b.err" || { cat "$T/recv-s5b.err"; fail "s5b receiver not online"; }
+timeout 90 "${SIPEER[@]}" send --jid alice@localhost --password alice-pw "${COMMON[@]}" \
+	--to bob@localhost/s5b --file "$T/src/s5b.bin" --method s5b >"$T/send.out" 2>"$T/send.err" </dev/null ||
+	{ cat "$T/send.err"; fail "sending s5b.bin over S5B"; }
+note "s5b.bin (S5B via the proxy): $(cat "$T/send.out")"
+wait_rc "$RECV_PID" 10
+[ "$WAIT_RC" -eq 0 ] || { cat "$T/recv-s5b.err"; fail "s5b receiver exited $WAIT_RC"; }
+sum=$(sha "$T/src/s5b.bin")
+assert_grep "$T/recv.out" "received $T/dst/s5b.bin 3000001 $sum"
+[ "$(sha "$T/dst/s5b.bin")" = "$sum" ] || fail "s5b.bin differs"
+assert_grep "$T/recv-s5b.err" "with s5b (sid "
+assert_grep "$T/recv-s5b.err" "s5b stream for s5b.bin from 127.0.0.1 port $PROXY_PORT"
+assert_grep "$T/send.err" "s5b via the proxy proxy.localhost"
 echo "PASS: $TEST_NAME"

@@ -265,6 +265,40 @@ static void test_listener(void)
 	s5b_listener_close(l);
 }
 
+/* The advertised addresses: the XMPP connection's local address first;
+ * loopback only when that connection is over loopback. */
+static void test_local_addrs(void)
+{
+	char addrs[8][64];
+	struct xerr err;
+	unsigned short port;
+	int l, c, a, n, i, loop = 0;
+	struct sockaddr_in sin;
+
+	xerr_clear(&err);
+	n = s5b_local_addrs(-1, addrs, 8);
+	for (i = 0; i < n; i++)
+		loop |= strncmp(addrs[i], "127.", 4) == 0 || strcmp(addrs[i], "::1") == 0;
+	ok(!loop, "without a loopback XMPP connection, no loopback address (%d addresses)", n);
+
+	l = net_listen("127.0.0.1", 0, &port, "test", &err);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok(l >= 0 && connect(c, (struct sockaddr *)&sin, sizeof(sin)) == 0, "a loopback connection");
+	n = s5b_local_addrs(c, addrs, 8);
+	ok(n >= 1 && strcmp(addrs[0], "127.0.0.1") == 0,
+	   "over loopback: its local address comes first (%s)", n >= 1 ? addrs[0] : "none");
+	for (i = 1, a = 1; i < n; i++)
+		a &= strcmp(addrs[i], "127.0.0.1") != 0;
+	ok(a, "  and is not repeated");
+	close(c);
+	if (l >= 0)
+		close(l);
+}
+
 int main(void)
 {
 	xmpp_initialize();
@@ -274,6 +308,7 @@ int main(void)
 	test_bytestreams();
 	test_oob();
 	test_listener();
+	test_local_addrs();
 	xmpp_ctx_free(ctx);
 	xmpp_shutdown();
 	return tap_done();

@@ -2,8 +2,9 @@
  *
  * Bulk data (S5B, HTTP) moves in a worker so that its loop can block in
  * poll()/sendfile()/read() while the main thread keeps the XMPP session
- * answering. libstrophe and log.c are used by the main thread only: a job
- * reports through its fields, which the main thread reads after
+ * answering. libstrophe is used by the main thread only, and workers do
+ * not log (the one rare exception, sink_abort()'s warning, is serialized
+ * by log.c): a job reports through its fields, which the main thread reads after
  * job_done() says it ended (bytes and total may be read at any time).
  * A job blocks in poll() on cancel_fd next to its own descriptors, so
  * job_cancel() ends it promptly. Worker threads block every signal; the

@@ -1,4 +1,5 @@
 /* log.c — see log.h */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 static const char *log_prog = "xfer";
 static int log_verbosity;
 static int log_status_open;
+/* Workers (job.c) may log in rare paths; one line at a time. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void log_init(const char *progname, int verbosity)
 {
@@ -52,8 +55,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	}
 	/* Messages quote servers and peers: never let them drive the terminal. */
 	log_printable(text, text, (size_t)n + 1);
+	pthread_mutex_lock(&log_lock);
 	log_status_end();
 	fprintf(stderr, "%s: %s%s\n", log_prog, prefix[level], text);
+	pthread_mutex_unlock(&log_lock);
 	free(text);
 }
 
@@ -81,9 +86,11 @@ const char *log_printable(const char *s, char *buf, size_t len)
 void log_status(const char *line)
 {
 	/* \r, the line, then erase whatever a longer previous line left. */
+	pthread_mutex_lock(&log_lock);
 	fprintf(stderr, "\r%s\033[K", line);
 	fflush(stderr);
 	log_status_open = 1;
+	pthread_mutex_unlock(&log_lock);
 }
 
 void log_status_end(void)

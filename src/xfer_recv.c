@@ -76,7 +76,9 @@ struct receiver {
 };
 
 static int rx_may(struct rx *x, int m);
+static void rx_finished(struct receiver *r, struct rx *x);
 static int rx_unused(struct rx *x);
+static void rx_no_s5b(struct rx *x);
 static void rx_drop(struct receiver *r, struct rx *x);
 
 static int allowed(struct receiver *r, const char *from)
@@ -115,7 +117,16 @@ static void rx_fail(struct receiver *r, struct rx *x, enum xerr_code code, const
 {
 	char name[SINK_NAME_MAX + 1];
 
-	job_finish(&x->job);
+	if (x->job.started) {
+		/* Stopping may catch a worker committing the file: if it did,
+		 * the file is delivered, not failed. */
+		job_finish(&x->job);
+		if (x->job.err.code == XE_OK && ((x->state == RX_S5B_DATA && x->data.path[0]) ||
+						 (x->state == RX_OOB && x->path[0]))) {
+			rx_finished(r, x);
+			return;
+		}
+	}
 	sink_abort(x->sink);
 	x->sink = NULL;
 	if (x->pr_started)
@@ -412,7 +423,17 @@ static int recv_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
 			session_reply_error(s, st, "modify", "resource-constraint", NULL, NULL, NULL);
 			return 1;
 		}
-		if (x->state == RX_S5B_DATA) {
+		if (x->state == RX_S5B_CONNECTING) {
+			/* The sender stopped waiting for our streamhost answer. */
+			job_finish(&x->job);
+			if (x->conn.fd >= 0)
+				close(x->conn.fd);
+			x->conn.fd = -1;
+			session_reply_error(s, x->iq, "cancel", "item-not-found", NULL, NULL,
+					    "no streamhost could be reached in time");
+			xmpp_stanza_release(x->iq);
+			x->iq = NULL;
+		} else if (x->state == RX_S5B_DATA) {
 			/* The sender gave up on the bytestream before any data
 			 * (proxy activation failed) and falls back: start over. */
 			struct xerr err;
@@ -460,13 +481,27 @@ static int recv_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
 	return 1;
 }
 
-/* 1 if x is a plain-SI stream whose bytestream failed (or waits for data
- * that never came) before any byte: its sender's next offer replaces it.
- * Concurrent offers of other files are not touched. */
+/* 1 if x is a stream whose bytestream failed and that has no method
+ * left (plain SI): its sender's next offer replaces it. Concurrent offers
+ * of other files are not touched. */
 static int rx_unused(struct rx *x)
 {
-	return (x->state == RX_OFFERED && x->nmethods == 0) ||
-	       (x->state == RX_S5B_DATA && !x->multiple && atomic_load(&x->job.bytes) == 0);
+	return x->state == RX_OFFERED && x->nmethods == 0;
+}
+
+/* The bytestream of x failed before any data: S5B is off this stream
+ * (a sender may not make us connect out again and again); what is left
+ * (IBB with si-multiple, else nothing: a new offer) may follow. */
+static void rx_no_s5b(struct rx *x)
+{
+	int i, n = 0;
+
+	for (i = 0; i < x->nmethods; i++)
+		if (x->methods[i] != METHOD_S5B)
+			x->methods[n++] = x->methods[i];
+	x->nmethods = n;
+	x->state = RX_OFFERED;
+	x->last_ms = session_now_ms();
 }
 
 /* Forgets a stream that never carried data, without counting it. */
@@ -491,9 +526,11 @@ static int rx_may(struct rx *x, int m)
 		return 0;
 	if (x->state == RX_OFFERED)
 		return 1;
-	/* si-multiple: IBB after a bytestream that carried nothing. */
-	return x->multiple && m == METHOD_IBB && x->state == RX_S5B_DATA &&
-	       atomic_load(&x->job.bytes) == 0;
+	/* si-multiple: IBB after a bytestream that carried nothing, or while
+	 * we still try streamhosts and the sender stopped waiting. */
+	return x->multiple && m == METHOD_IBB &&
+	       ((x->state == RX_S5B_DATA && atomic_load(&x->job.bytes) == 0) ||
+		x->state == RX_S5B_CONNECTING);
 }
 
 /* Prints a delivered file and counts it. */
@@ -535,14 +572,16 @@ static int recv_s5b(struct session *s, xmpp_stanza_t *st, void *arg)
 	}
 	if (x == NULL || !rx_may(x, METHOD_S5B) || x->state != RX_OFFERED) {
 		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
-				    "no such stream");
+				    x == NULL ? "no such stream" : x->state != RX_OFFERED
+				    ? "this stream is already in progress"
+				    : "no bytestream on this stream");
 		return 1;
 	}
 	n = bytestreams_parse(st, sid, x->hosts, &cond, &why);
 	if (n < 0) {
 		session_reply_error(s, st, "cancel", cond, NULL, NULL, why);
-		if (!x->multiple)
-			rx_fail(r, x, XE_PROTOCOL, why, 0);
+		log_info("%s from %s: unusable bytestream request (%s)", x->safe, x->peer, why);
+		rx_no_s5b(x);
 		return 1;
 	}
 	memset(&x->conn, 0, sizeof(x->conn));
@@ -584,18 +623,12 @@ static void rx_connected(struct receiver *r, struct rx *x)
 				    "no streamhost could be reached");
 		xmpp_stanza_release(x->iq);
 		x->iq = NULL;
-		if (x->multiple && x->nmethods > 1) {
+		if (x->multiple && x->nmethods > 1)
 			log_info("%s: no streamhost of %s worked (%s); waiting for the next method",
 				 x->safe, x->peer, why);
-			x->state = RX_OFFERED;
-			x->last_ms = session_now_ms();
-			return;
-		}
-		/* Plain SI: the sender may offer the file again another way. */
-		log_info("%s from %s: no streamhost worked (%s)", x->safe, x->peer, why);
-		x->state = RX_OFFERED;
-		x->nmethods = 0;	/* nothing more on this stream */
-		x->last_ms = session_now_ms();
+		else /* plain SI: the sender may offer the file again another way */
+			log_info("%s from %s: no streamhost worked (%s)", x->safe, x->peer, why);
+		rx_no_s5b(x);
 		return;
 	}
 	{

@@ -362,6 +362,16 @@ static enum run sender_offer(struct sender *snd, struct source *src, const char 
 			 snd->peer, cond, text[0] ? ": " : "", text);
 		return RUN_FAIL;
 	}
+	{
+		/* The server's spelling of the peer's JID: the S5B hash and
+		 * presence matching compare exact strings, and a user may have
+		 * typed Bob@Example.org/box. */
+		const char *from = xmpp_stanza_get_from(r);
+		struct jid j;
+		if (from != NULL && strlen(from) < sizeof(snd->peer) && jid_parse(from, &j, NULL) == 0 &&
+		    jid_same_bare(&j, &snd->target) && j.resource[0] != '\0')
+			snprintf(snd->peer, sizeof(snd->peer), "%s", from);
+	}
 	*nchosen = si_accept_parse(r, chosen, 4, multiple);
 	xmpp_stanza_release(r);
 	for (k = 0; k < *nchosen; k++) {
@@ -616,8 +626,9 @@ static enum run sender_run_s5b(struct sender *snd, struct source *src, const cha
 	if (strcmp(xmpp_stanza_get_type(slot.reply), "result") != 0) {
 		session_error_of(slot.reply, cond, sizeof(cond), text, sizeof(text));
 		snprintf(why, sizeof(why), "the receiver could not connect to any of %d "
-			 "streamhost%s (%s%s%s)", n, n == 1 ? "" : "s", cond, text[0] ? ": " : "",
-			 text);
+			 "streamhost%s (%s%s%s)%s", n, n == 1 ? "" : "s", cond, text[0] ? ": " : "",
+			 text, snd->proxy.jid[0] == '\0' ? "; a firewall or NAT may be in the way: "
+			 "see s5b_address and s5b_proxy" : "");
 		if (l != NULL && s5b_listener_refused(l) > 0)
 			snprintf(why + strlen(why), sizeof(why) - strlen(why), "; %d connection%s "
 				 "with a wrong hash refused", s5b_listener_refused(l),
@@ -652,6 +663,8 @@ static enum run sender_run_s5b(struct sender *snd, struct source *src, const cha
 		if (job_start(&job, s5b_connect_job, &c, err) != XE_OK)
 			return RUN_FAIL;
 		if (sender_job(snd, &job, NULL, err) != XE_OK) {
+			if (c.fd >= 0)
+				close(c.fd); /* connected, but we were interrupted */
 			if (err->code == XE_SIGNAL || snd->peer_gone)
 				return RUN_FAIL;
 			xerr_set(err, XE_UNAVAILABLE, "cannot reach the proxy %s at %s port %u: %s",
@@ -686,7 +699,7 @@ static enum run sender_run_s5b(struct sender *snd, struct source *src, const cha
 	if (fd < 0) {
 		xerr_set(err, XE_PROTOCOL, "%s reported the direct connection, but none arrived",
 			 snd->peer);
-		return RUN_FAIL;
+		return RUN_NEXT; /* no data was sent: another method may work */
 	}
 	/* From here on the receiver holds a partial file: no fallback. */
 	memset(&data, 0, sizeof(data));
@@ -815,9 +828,11 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct x
 			done |= (unsigned)chosen[k];
 			tried_add(&t, chosen[k], err->msg);
 		}
-		if (res == RUN_REOFFER)
+		if (res == RUN_REOFFER) {
 			res = RUN_NEXT;
-		else if (!multiple && nchosen > 0)
+			continue; /* the same methods again, with smaller blocks */
+		}
+		if (!multiple && nchosen > 0)
 			done |= (unsigned)chosen[0];
 		if (res == RUN_NEXT && multiple) {
 			for (i = 0; i < n; i++) {

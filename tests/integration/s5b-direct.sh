@@ -26,4 +26,11 @@ assert_grep "$T/err" "via s5b"
 assert_no_grep "$T/err" "did not work"
 assert_grep "$T/recv.err" "big.bin: 2.9 MiB (3000001 bytes) in"
 assert_grep "$T/recv.out" "$T/in/big.bin"
+
+# The JID as a user may type it: the hash uses the server's spelling.
+start_recv "$cb" -d "$T/in" --from alice@localhost
+run_xfer 0 send -v --method s5b -c "$ca" Bob@LocalHost/box "$T/src/one.bin"
+wait_rc "$RECV_PID"; [ "$WAIT_RC" -eq 0 ] || { cat "$T/recv.err"; fail "recv exited $WAIT_RC (case)"; }
+[ "$(sha "$T/src/one.bin")" = "$(sha "$T/in/one (1).bin")" ] || fail "one.bin (case) differs"
+assert_grep "$T/err" "direct connection from bob@localhost/box"
 exit 0

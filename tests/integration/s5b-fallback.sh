@@ -66,7 +66,7 @@ ca=$(write_config alice "s5b_address = 127.0.0.1:$closed" "s5b_proxy = none")
 cb=$(write_config bob "resource = box" "methods = s5b")
 start_recv "$cb" -d "$T/in" --from alice@localhost
 run_xfer 69 send -c "$ca" bob@localhost "$T/f.bin"
-assert_grep "$T/err" "xfer: $T/f.bin: no transfer method worked with bob@localhost/box; s5b: the receiver could not connect to any of 1 streamhost (item-not-found: no streamhost could be reached); ibb: the receiver does not support it; oob: the receiver does not support it"
+assert_grep "$T/err" "xfer: $T/f.bin: no transfer method worked with bob@localhost/box; s5b: the receiver could not connect to any of 1 streamhost (item-not-found: no streamhost could be reached); a firewall or NAT may be in the way: see s5b_address and s5b_proxy; ibb: the receiver does not support it; oob: the receiver does not support it"
 wait_rc "$RECV_PID"; [ "$WAIT_RC" -eq 69 ] || fail "recv exited $WAIT_RC, expected 69 (4)"
 assert_grep "$T/recv.err" "127.0.0.1 port $closed: Connection refused"
 [ "$(files_in "$T/in")" -eq 3 ] || fail "a partial file was left: $(ls -A "$T/in")"

@@ -97,8 +97,10 @@ assert_grep "$T/err" "via ibb"
 assert_no_grep "$T/err" "via s5b"
 s5b_sid=$(sed -n 's/.* with s5b (sid \([^)]*\))$/\1/p' "$T/peer.err")
 ibb_sid=$(sed -n 's/.* with ibb (sid \([^)]*\))$/\1/p' "$T/peer.err")
-[ -n "$s5b_sid" ] && [ -n "$ibb_sid" ] ||
-	{ cat "$T/peer.err"; fail "slixmpp did not accept first S5B, then IBB"; }
+if [ -z "$s5b_sid" ] || [ -z "$ibb_sid" ]; then
+	cat "$T/peer.err"
+	fail "slixmpp did not accept first S5B, then IBB"
+fi
 [ "$s5b_sid" != "$ibb_sid" ] || fail "the IBB offer reused the S5B offer's sid $s5b_sid"
 [ "$(grep -c " accepted f.bin from " "$T/peer.err")" -eq 2 ] ||
 	{ cat "$T/peer.err"; fail "expected exactly two offers (S5B, then IBB)"; }

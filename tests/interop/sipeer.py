@@ -7,7 +7,7 @@ slixmpp 1.8.3 (Debian python3-slixmpp).
 
   sipeer.py recv --jid J --password P --host IP --port N --cafile PEM --dir DIR
                  [--resource R] [--count 1] [--timeout 60] [--from JID]
-                 [--max-block-size 65535] [--prefer ibb|s5b] [-v]
+                 [--max-block-size 65535] [--prefer ibb|s5b] [--fsync] [-v]
   sipeer.py send --jid J --password P --host IP --port N --cafile PEM
                  --to FULLJID --file PATH [--resource R] [--method ibb|s5b]
                  [--block-size 4096] [--stanza iq|message] [--no-meta]
@@ -26,7 +26,9 @@ recv --prefer s5b registers both and picks S5B when it is offered, IBB
 otherwise (a plain-SI sender's second offer after S5B failed). It says on
 stderr "sipeer: accepted <name> from <JID> with s5b|ibb (sid <sid>)" per
 offer and, for S5B, "sipeer: s5b stream for <name> from <ip> port <n>": the
-streamhost it used (compare the port with the proxy's).
+streamhost it used (compare the port with the proxy's). recv --fsync makes
+each complete file durable (fsync) before reporting it, as xfer recv does:
+benchmarks compare like with like.
 send --method s5b offers S5B alone and moves the data through the proxies the
 server lists (slixmpp offers no direct streamhost); it says "sipeer: s5b via
 the proxy <JID>" on stderr.
@@ -196,8 +198,8 @@ class Peer(ClientXMPP):
 class Transfer:
     """One accepted incoming file."""
 
-    def __init__(self, path, size, md5):
-        self.path, self.size, self.md5 = path, size, md5
+    def __init__(self, path, size, md5, fsync=False):
+        self.path, self.size, self.md5, self.fsync = path, size, md5, fsync
         self.fh = open(path, 'wb')
         self.received = 0
         self.sha256 = hashlib.sha256()
@@ -218,7 +220,13 @@ class Transfer:
 
     def end(self):
         """Closes the file; returns an error text, or None when it is complete."""
-        self.fh.close()
+        try:
+            if self.fsync and self.received == self.size:
+                self.fh.flush()
+                os.fsync(self.fh.fileno())
+            self.fh.close()
+        except OSError as e:
+            return 'writing %s: %s' % (self.path, e)
         if self.received != self.size:
             return '%s: stream closed after %d of %d bytes' % (self.path, self.received, self.size)
         if self.md5 and self.md5 != self.md5sum.hexdigest():
@@ -284,7 +292,7 @@ class Receiver(Peer):
                 del self.transfers[key]
         key = (sid, peer.full)
         try:
-            self.transfers[key] = Transfer(path, size, f['hash'].lower())
+            self.transfers[key] = Transfer(path, size, f['hash'].lower(), a.fsync)
         except OSError as e:
             await self.refuse(iq, 'internal-server-error', 'wait', 'cannot write file')
             return self.fail('cannot open %s: %s' % (path, e))
@@ -546,6 +554,8 @@ def main():
     r.add_argument('--max-block-size', type=int, default=65535)
     r.add_argument('--prefer', choices=('ibb', 's5b'), default='ibb',
                    help='s5b: choose S5B when offered (default: accept IBB only)')
+    r.add_argument('--fsync', action='store_true',
+                   help='fsync each complete file before reporting it')
     s = sub.choices['send']
     s.add_argument('--to', required=True, help='full JID of the receiver')
     s.add_argument('--file', required=True)

@@ -914,7 +914,7 @@ enum xerr_code recv_run(struct account *acct, const struct xfer_opts *o, struct 
 		 * bytes it has not parsed yet: keep it short while data flows.
 		 * (Measured, 32 MiB on a local Prosody: 5 ms 13.8 s, 1 ms 10.1 s;
 		 * a poll()-then-run_once(0) loop 11.6 s; 0 ms spins, 18.5 s.) */
-		session_run(r.s, ibb ? 1 : busy ? 10 : r.rxs != NULL ? 1 : 100);
+		session_run(r.s, ibb ? 1 : busy ? 5 : r.rxs != NULL ? 1 : 100);
 	}
 	/* Each failed transfer was reported by rx_fail(); what is left to say
 	 * is why recv stopped early, or a count. */

@@ -541,7 +541,7 @@ static enum xerr_code sender_job(struct sender *snd, struct job *j, struct progr
 			job_finish(j);
 			return err->code;
 		}
-		session_run(snd->s, 20);
+		session_run(snd->s, 5); /* a job ending is seen within 5 ms */
 		if (pr != NULL)
 			progress_update(pr, atomic_load(&j->bytes));
 	}

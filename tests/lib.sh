@@ -240,6 +240,8 @@ sipeer() {
 start_sipeer_recv() {
 	local user=$1 res=$2 i
 	shift 2
+	# Emptied here, not in the background: an old "online as" must not count.
+	: > "$T/peer.err"
 	sipeer "$user" recv --resource "$res" "$@" >"$T/peer.out" 2>"$T/peer.err" </dev/null &
 	PEER_PID=$!
 	at_exit "kill $PEER_PID 2>/dev/null"

@@ -845,6 +845,19 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct x
 	source_free(src);
 	if (res == RUN_OK)
 		return XE_OK;
+	if (res == RUN_FAIL && t.n > 0) {
+		/* Say what was tried before the method that failed for good. */
+		struct xerr last = *err;
+		size_t len;
+		xerr_clear(err);
+		len = (size_t)snprintf(err->msg, sizeof(err->msg), "%s (after", last.msg);
+		for (i = 0; i < t.n && len < sizeof(err->msg); i++)
+			len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len, "%s%s: %s",
+						i ? "; " : " ", method_name(t.method[i]), t.why[i]);
+		if (len < sizeof(err->msg))
+			snprintf(err->msg + len, sizeof(err->msg) - len, ")");
+		err->code = last.code;
+	}
 	if (res == RUN_FAIL)
 		return err->code;
 	{

@@ -44,6 +44,22 @@ static struct poptOption send_only[] = {
 	  "in the config); known: s5b ibb oob (default order)", "LIST" },
 	{ "desc", 0, POPT_ARG_STRING, &opts_v.desc, 0,
 	  "a description sent with each file", "TEXT" },
+	{ "to", 't', POPT_ARG_ARGV, &opts_v.to, 0,
+	  "send to JID (repeatable: every file goes to every JID); with --to, "
+	  "all arguments are files", "JID" },
+	{ "files-from", 'T', POPT_ARG_STRING, &opts_v.files_from, 0,
+	  "also send the files listed in FILE, one path per line ('-': standard "
+	  "input)", "FILE" },
+	{ "null", '0', POPT_ARG_NONE, &opts_v.nul, 0,
+	  "paths in --files-from end with NUL, not newline", NULL },
+	{ "json", 0, POPT_ARG_NONE, &opts_v.json, 0,
+	  "print one JSON object per file and recipient on standard output", NULL },
+	{ "retry", 0, POPT_ARG_INT, &opts_v.retry, 0,
+	  "try again up to N times, with growing pauses, when a failure may pass "
+	  "(peer offline, connection lost, timeout)", "N" },
+	{ "lock", 0, POPT_ARG_STRING, &opts_v.lock, 0,
+	  "hold a lock on FILE while running; exit 75 at once if another xfer "
+	  "holds it (for cron)", "FILE" },
 	{ "timeout", 0, POPT_ARG_INT, &opts_v.timeout, 0,
 	  "give up when login, finding the peer, or the peer's answer to an offer "
 	  "takes longer than SEC seconds (default 30)", "SEC" },
@@ -138,9 +154,22 @@ static int opts_check(struct xfer_opts *o, struct xerr *err)
 		xerr_set(err, XE_USAGE, "%s takes no arguments, not '%s'", o->verb_name, o->args[0]);
 		return -1;
 	}
-	if (o->verb == VERB_SEND && o->nargs < 2) {
+	if (o->verb == VERB_SEND && o->to == NULL &&
+	    (o->nargs < 1 || (o->nargs < 2 && o->files_from == NULL))) {
 		xerr_set(err, XE_USAGE, "send needs a JID and at least one file "
-			 "(xfer send JID FILE...)");
+			 "(xfer send JID FILE..., or --to JID and --files-from FILE)");
+		return -1;
+	}
+	if (o->verb == VERB_SEND && o->to != NULL && o->nargs < 1 && o->files_from == NULL) {
+		xerr_set(err, XE_USAGE, "send needs at least one file (arguments or --files-from)");
+		return -1;
+	}
+	if (o->nul && o->files_from == NULL) {
+		xerr_set(err, XE_USAGE, "-0 applies to --files-from, which is not given");
+		return -1;
+	}
+	if (o->retry < 0 || o->retry > 100) {
+		xerr_set(err, XE_USAGE, "--retry must be from 0 to 100");
 		return -1;
 	}
 	if (o->timeout < (o->verb == VERB_RECV ? 0 : 1) || o->timeout > 86400 * 365) {
@@ -265,6 +294,10 @@ void opts_free(void)
 		free((char *)opts_v.from[i]);
 	free(opts_v.from);
 	opts_v.from = NULL;
+	for (i = 0; opts_v.to != NULL && opts_v.to[i] != NULL; i++)
+		free((char *)opts_v.to[i]);
+	free(opts_v.to);
+	opts_v.to = NULL;
 	if (opts_verb != NULL)
 		poptFreeContext(opts_verb);
 	if (opts_top != NULL)

@@ -24,6 +24,12 @@ struct xfer_opts {
 	int idle_timeout;	/* send, recv: --idle-timeout SEC */
 	char *method;		/* send: --method LIST */
 	char *desc;		/* send: --desc TEXT */
+	const char **to;	/* send: --to JID, repeatable; NULL-terminated */
+	char *files_from;	/* send: --files-from FILE ("-": stdin) */
+	int nul;		/* send: -0, NUL-separated --files-from */
+	int json;		/* send: --json */
+	int retry;		/* send: --retry N */
+	char *lock;		/* send: --lock FILE */
 	char *dir;		/* recv: -d DIR */
 	const char **from;	/* recv: --from JID, repeatable; NULL-terminated */
 	int count;		/* recv: --count N */

@@ -27,11 +27,12 @@ static long source_read_raw(int fd, char *buf, size_t n)
 	return (long)off;
 }
 
-enum xerr_code source_open(struct source **out, const char *path, struct xerr *err)
+enum xerr_code source_open(struct source **out, const char *path, int want_sha256,
+			   struct xerr *err)
 {
 	struct source *s;
 	struct stat st;
-	struct digest *md5 = NULL;
+	struct digest *md5 = NULL, *sha = NULL;
 	char *buf = NULL;
 	long long total = 0;
 	long n;
@@ -60,13 +61,16 @@ enum xerr_code source_open(struct source **out, const char *path, struct xerr *e
 	s->size = st.st_size;
 	s->mtime = st.st_mtime;
 	md5 = digest_new(DIGEST_MD5);
+	sha = want_sha256 ? digest_new(DIGEST_SHA256) : NULL;
 	buf = malloc(1 << 16);
-	if (md5 == NULL || buf == NULL) {
+	if (md5 == NULL || buf == NULL || (want_sha256 && sha == NULL)) {
 		rc = xerr_set(err, XE_SOFTWARE, "out of memory");
 		goto out;
 	}
 	while ((n = source_read_raw(s->fd, buf, 1 << 16)) > 0) {
 		digest_update(md5, buf, (size_t)n);
+		if (sha != NULL)
+			digest_update(sha, buf, (size_t)n);
 		total += n;
 	}
 	if (n < 0) {
@@ -78,11 +82,14 @@ enum xerr_code source_open(struct source **out, const char *path, struct xerr *e
 		goto out;
 	}
 	digest_final_hex(md5, s->md5);
+	if (sha != NULL)
+		digest_final_hex(sha, s->sha256);
 	if (lseek(s->fd, 0, SEEK_SET) < 0)
 		rc = xerr_set(err, XE_IO, "cannot rewind %s: %s", path, strerror(errno));
 out:
 	free(buf);
 	digest_free(md5);
+	digest_free(sha);
 	if (rc != XE_OK)
 		source_free(s);
 	else

@@ -20,9 +20,12 @@ struct source {
 	long long offset;
 	time_t mtime;
 	char md5[33];
+	char sha256[65];	/* "" unless asked for */
 };
 
-enum xerr_code source_open(struct source **out, const char *path, struct xerr *err);
+/* want_sha256: also compute the SHA-256 (for reports), in the same pass. */
+enum xerr_code source_open(struct source **out, const char *path, int want_sha256,
+			   struct xerr *err);
 
 /* Reads up to n bytes (less only at the end). Returns the count, or -1
  * with err set. */

@@ -1,9 +1,12 @@
 /* xfer_send.c — see xfer_send.h */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -52,6 +55,8 @@ struct sender {
 	int block;
 	int window;
 	struct ibb_send *ibb;		/* the stream in progress */
+	int used;			/* the method that carried the last file */
+	int not_online;			/* no resource online: may change */
 };
 
 /* Presence from the contact: which resources are online, and whether the
@@ -203,6 +208,7 @@ static enum xerr_code sender_find_peer(struct sender *snd, long long deadline, s
 	long long first = 0;
 	int sub, i;
 
+	snd->not_online = 0;
 	if (snd->target.resource[0] != '\0') {
 		long left = (long)(deadline - session_now_ms());
 		snprintf(snd->peer, sizeof(snd->peer), "%s/%s", snd->target_bare,
@@ -239,7 +245,8 @@ static enum xerr_code sender_find_peer(struct sender *snd, long long deadline, s
 				"it must allow %s (accept_from)", snd->target_bare,
 				session_jid(snd->s));
 	if (snd->nres == 0)
-		return xerr_set(err, XE_UNAVAILABLE, "%s is not available (no online resource "
+		return snd->not_online = 1,
+		       xerr_set(err, XE_UNAVAILABLE, "%s is not available (no online resource "
 				"within %d s%s)", snd->target_bare, snd->o->timeout,
 				sub ? "" : "; the subscription request may still be pending");
 	qsort(snd->res, (size_t)snd->nres, sizeof(snd->res[0]), by_priority);
@@ -750,7 +757,11 @@ static int sender_si_plan(struct sender *snd, unsigned done, int *out)
 	return n;
 }
 
-static enum xerr_code sender_file(struct sender *snd, const char *path, struct xerr *err)
+struct item;
+static void item_sent(struct item *it, int method, const struct source *src);
+
+static enum xerr_code sender_file(struct sender *snd, const char *path, struct item *it,
+				  struct xerr *err)
 {
 	struct source *src = NULL;
 	struct tried t;
@@ -759,7 +770,7 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct x
 	int block = snd->block, rounds, i, k;
 	enum run res = RUN_NEXT;
 
-	code = source_open(&src, path, err);
+	code = source_open(&src, path, snd->o->json, err);
 	if (code != XE_OK)
 		return code;
 	memset(&t, 0, sizeof(t));
@@ -780,6 +791,7 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct x
 			}
 			xerr_clear(err);
 			res = sender_run_oob(snd, src, err);
+			snd->used = METHOD_OOB;
 			if (res == RUN_NEXT)
 				tried_add(&t, m, err->msg);
 			continue;
@@ -818,6 +830,7 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct x
 			xerr_clear(err);
 			res = chosen[k] == METHOD_S5B ? sender_run_s5b(snd, src, sid, err)
 			    : sender_run_ibb(snd, src, sid, &block, err);
+			snd->used = chosen[k];
 			if (res == RUN_REOFFER) {
 				log_info("%s refused a second open of the stream; offering %s again "
 					 "with %d-byte blocks", snd->peer, src->name, block);
@@ -842,6 +855,8 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct x
 			}
 		}
 	}
+	if (res == RUN_OK)
+		item_sent(it, snd->used, src);
 	source_free(src);
 	if (res == RUN_OK)
 		return XE_OK;
@@ -877,90 +892,473 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct x
 	}
 }
 
-enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct xerr *err)
+/* ---- batches: many files, several recipients, retries ---- */
+
+#define MAX_RECIPIENTS 64
+
+struct item {
+	const char *path;
+	int rcpt;
+	int state;		/* 0 pending, 1 sent, 2 failed for good */
+	int transient;		/* the last failure may pass: retry */
+	int logged;		/* its failure was reported */
+	struct xerr err;
+	int method;
+	long long bytes;
+	double seconds;
+	char sha256[65];
+};
+
+static void item_sent(struct item *it, int method, const struct source *src)
 {
-	struct sender snd;
-	const char *why;
-	char bad[64];
-	long long deadline;
-	enum xerr_code rc, first = XE_OK;
-	int i, failed = 0;
+	it->method = method;
+	it->bytes = src->size;
+	snprintf(it->sha256, sizeof(it->sha256), "%s", src->sha256);
+}
 
-	memset(&snd, 0, sizeof(snd));
-	snd.o = o;
-	snd.acct = acct;
-	if (jid_parse(o->args[0], &snd.target, &why) < 0)
-		return xerr_set(err, XE_USAGE, "'%s' is not a JID: %s", o->args[0], why);
-	if (snd.target.local[0] == '\0')
-		return xerr_set(err, XE_USAGE, "'%s' is not a user's JID (user@domain)", o->args[0]);
-	jid_bare(&snd.target, snd.target_bare, sizeof(snd.target_bare));
-	if (o->method != NULL)
-		config_parse_methods(o->method, snd.methods, 4, bad);
-	else if (acct->methods[0] != 0)
-		memcpy(snd.methods, acct->methods, sizeof(snd.methods));
+struct batch {
+	struct sender *snd;
+	int n;
+	struct sender *cur;	/* sending now */
+};
+
+static int batch_presence(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	struct batch *b = arg;
+	int i;
+
+	for (i = 0; i < b->n; i++)
+		if (sender_presence(s, st, &b->snd[i]))
+			return 1;
+	return 1;
+}
+
+static int batch_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	struct batch *b = arg;
+
+	if (b->cur != NULL)
+		return sender_ibb(s, st, b->cur);
+	session_reply_error(s, st, "cancel", "item-not-found", NULL, NULL, NULL);
+	return 1;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped;
+ * bytes that are not UTF-8 become U+FFFD so the line stays valid JSON. */
+static void json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	while (*p != '\0') {
+		int n = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
+		int k;
+
+		for (k = 1; k < n; k++)
+			if ((p[k] & 0xc0) != 0x80)
+				n = 0;
+		if (n == 0) {
+			fputs("\\ufffd", f);
+			p++;
+		} else if (*p == '"' || *p == '\\') {
+			fprintf(f, "\\%c", *p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p++);
+		} else {
+			fwrite(p, 1, (size_t)n, f);
+			p += n;
+		}
+	}
+	fputc('"', f);
+}
+
+static void report_json(const struct item *it, const struct sender *snd)
+{
+	printf("{\"file\":");
+	json_str(stdout, it->path);
+	printf(",\"peer\":");
+	json_str(stdout, snd->peer[0] != '\0' ? snd->peer : snd->target_bare);
+	printf(",\"status\":\"%s\",\"method\":", it->state == 1 ? "ok" : "failed");
+	if (it->state == 1)
+		printf("\"%s\"", method_name(it->method));
 	else
-		memcpy(snd.methods, (int[4]){ METHOD_S5B, METHOD_IBB, METHOD_OOB, 0 },
-		       sizeof(snd.methods));
-	snd.block = acct->ibb_block_size > 0 ? acct->ibb_block_size : IBB_DEFAULT_BLOCK;
-	snd.window = acct->ibb_window > 0 ? acct->ibb_window : IBB_DEFAULT_WINDOW;
+		printf("null");
+	printf(",\"bytes\":%lld,\"seconds\":%.3f,\"sha256\":", it->bytes, it->seconds);
+	if (it->sha256[0] != '\0')
+		printf("\"%s\"", it->sha256);
+	else
+		printf("null");
+	printf(",\"exit\":%d,\"error\":", it->state == 1 ? 0 : xerr_exit_code(it->err.code));
+	if (it->state == 1)
+		printf("null");
+	else
+		json_str(stdout, it->err.msg);
+	printf("}\n");
+	fflush(stdout);
+}
 
-	rc = account_resolve_password(acct, err);
-	if (rc != XE_OK)
-		return rc;
-	deadline = session_now_ms() + (long long)o->timeout * 1000;
-	rc = session_open(&snd.s, acct, (long)o->timeout * 1000, err);
-	if (rc != XE_OK)
-		return rc;
-	session_add_feature(snd.s, NS_SI);
-	session_add_feature(snd.s, NS_SI_FT);
-	session_add_feature(snd.s, NS_IBB);
-	session_add_feature(snd.s, NS_S5B);
-	session_on_presence(snd.s, sender_presence, &snd);
-	session_route_iq(snd.s, NS_IBB, sender_ibb, &snd);
+/* Reads --files-from: paths separated by newlines (or NULs). */
+static enum xerr_code read_list(const char *from, int nul, char **text, const char ***paths,
+				int *n, struct xerr *err)
+{
+	FILE *f = strcmp(from, "-") == 0 ? stdin : fopen(from, "re");
+	size_t cap = 0, len = 0, r, i;
+	char *buf = NULL, *p, sep = nul ? '\0' : '\n';
+	int count = 0, k;
+
+	if (f == NULL)
+		return xerr_set(err, XE_NOINPUT, "--files-from %s: %s", from, strerror(errno));
+	for (;;) {
+		if (len + 65536 + 1 > cap) {
+			char *nb = realloc(buf, cap = 2 * cap + 65536 + 1);
+			if (nb == NULL) {
+				free(buf);
+				if (f != stdin)
+					fclose(f);
+				return xerr_set(err, XE_SOFTWARE, "out of memory");
+			}
+			buf = nb;
+		}
+		r = fread(buf + len, 1, 65536, f);
+		len += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		if (f != stdin)
+			fclose(f);
+		return xerr_set(err, XE_NOINPUT, "--files-from %s: read error", from);
+	}
+	if (f != stdin)
+		fclose(f);
+	buf[len] = '\0';
+	for (i = 0; i < len; i++)
+		count += buf[i] == sep;
+	*paths = calloc((size_t)count + 2, sizeof(**paths));
+	if (*paths == NULL) {
+		free(buf);
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	}
+	for (p = buf, k = 0; p < buf + len; ) {
+		char *end = memchr(p, sep, (size_t)(buf + len - p));
+		if (end == NULL)
+			end = buf + len;
+		*end = '\0';
+		if (*p != '\0') /* empty lines are skipped */
+			(*paths)[k++] = p;
+		p = end + 1;
+	}
+	*n = k;
+	*text = buf;
+	return XE_OK;
+}
+
+/* Sleeps ms, waking early for a signal. */
+static void pause_ms(long ms)
+{
+	long long until = session_now_ms() + ms;
+
+	while (session_now_ms() < until && !signals_caught()) {
+		struct timespec ts = { 0, 100 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* One login: every pending item. */
+static void batch_round(struct account *acct, const struct xfer_opts *o, struct batch *b,
+			struct item *items, int nitems, int last_round)
+{
+	struct session *s = NULL;
+	struct xerr err;
+	enum xerr_code rc;
+	int r, i;
+
+	xerr_clear(&err);
+	rc = session_open(&s, acct, (long)o->timeout * 1000, &err);
+	if (rc != XE_OK) {
+		for (i = 0; i < nitems; i++) {
+			if (items[i].state != 0)
+				continue;
+			items[i].err = err;
+			items[i].transient = rc == XE_TEMPFAIL || rc == XE_UNAVAILABLE;
+		}
+		if ((rc == XE_TEMPFAIL || rc == XE_UNAVAILABLE) && !last_round)
+			log_info("%s (will try again)", err.msg);
+		return;
+	}
+	session_add_feature(s, NS_SI);
+	session_add_feature(s, NS_SI_FT);
+	session_add_feature(s, NS_IBB);
+	session_add_feature(s, NS_S5B);
+	session_on_presence(s, batch_presence, b);
+	session_route_iq(s, NS_IBB, batch_ibb, b);
+	for (r = 0; r < b->n; r++) {
+		struct sender *snd = &b->snd[r];
+		snd->s = s;
+		snd->nres = 0;
+		snd->refused = snd->peer_gone = snd->peer_closed = 0;
+		snd->proxy_looked = 0;
+		snd->proxy.jid[0] = '\0';
+		if (snd->target.resource[0] == '\0')
+			snd->peer[0] = '\0';
+	}
 	{
 		/* Available, but with a negative priority: messages to our bare
 		 * JID should go to the user's real clients, not to us. */
-		xmpp_stanza_t *p = xmpp_presence_new(session_ctx(snd.s));
-		xmpp_stanza_t *prio = xmpp_stanza_new(session_ctx(snd.s));
-		xmpp_stanza_t *t = xmpp_stanza_new(session_ctx(snd.s));
+		xmpp_stanza_t *p = xmpp_presence_new(session_ctx(s));
+		xmpp_stanza_t *prio = xmpp_stanza_new(session_ctx(s));
+		xmpp_stanza_t *t = xmpp_stanza_new(session_ctx(s));
 		xmpp_stanza_set_name(prio, "priority");
 		xmpp_stanza_set_text(t, "-1");
 		xmpp_stanza_add_child(prio, t);
 		xmpp_stanza_add_child(p, prio);
 		xmpp_stanza_release(t);
 		xmpp_stanza_release(prio);
-		session_send(snd.s, p);
+		session_send(s, p);
 	}
-	rc = sender_find_peer(&snd, deadline, err);
-	if (rc != XE_OK) {
-		session_free(snd.s);
-		return rc;
-	}
-	for (i = 1; i < o->nargs; i++) {
-		struct xerr ferr;
+	for (r = 0; r < b->n; r++) {
+		struct sender *snd = &b->snd[r];
+		int pending = 0;
 
-		xerr_clear(&ferr);
-		if (signals_caught()) {
-			xerr_set(&ferr, XE_SIGNAL, "not sent: stopped by signal %d", signals_caught());
-		} else if (snd.peer_gone) {
-			xerr_set(&ferr, XE_UNAVAILABLE, "%s went offline", snd.peer);
-		} else if (!session_connected(snd.s)) {
-			xerr_set(&ferr, XE_UNAVAILABLE, "connection to the server lost");
-		} else {
-			rc = sender_file(&snd, o->args[i], &ferr);
-			if (rc == XE_OK)
-				continue;
+		for (i = 0; i < nitems; i++)
+			pending += items[i].rcpt == r && items[i].state == 0;
+		if (pending == 0)
+			continue;
+		xerr_clear(&err);
+		if (signals_caught())
+			xerr_set(&err, XE_SIGNAL, "not sent: stopped by signal %d", signals_caught());
+		else
+			sender_find_peer(snd, session_now_ms() + (long long)o->timeout * 1000, &err);
+		if (err.code != XE_OK) {
+			int transient = err.code == XE_TEMPFAIL || snd->not_online ||
+					!session_connected(s);
+			for (i = 0; i < nitems; i++) {
+				if (items[i].rcpt != r || items[i].state != 0)
+					continue;
+				items[i].err = err;
+				items[i].transient = transient;
+			}
+			if (transient && !last_round && err.code != XE_SIGNAL)
+				log_info("%s (will try again)", err.msg);
+			continue;
 		}
-		log_error("%s: %s", o->args[i], ferr.msg);
-		failed++;
-		if (first == XE_OK)
-			first = ferr.code;
+		b->cur = snd;
+		for (i = 0; i < nitems; i++) {
+			struct item *it = &items[i];
+			long long t0;
+
+			if (it->rcpt != r || it->state != 0)
+				continue;
+			xerr_clear(&it->err);
+			it->transient = 0;
+			if (signals_caught()) {
+				xerr_set(&it->err, XE_SIGNAL, "not sent: stopped by signal %d",
+					 signals_caught());
+			} else if (snd->peer_gone) {
+				xerr_set(&it->err, XE_UNAVAILABLE, "%s went offline", snd->peer);
+				it->transient = 1;
+			} else if (!session_connected(s)) {
+				xerr_set(&it->err, XE_UNAVAILABLE, "connection to the server lost");
+				it->transient = 1;
+			} else {
+				t0 = session_now_ms();
+				if (sender_file(snd, it->path, it, &it->err) == XE_OK) {
+					it->state = 1;
+					it->seconds = (double)(session_now_ms() - t0) / 1000.0;
+					if (o->json)
+						report_json(it, snd);
+					continue;
+				}
+				it->seconds = (double)(session_now_ms() - t0) / 1000.0;
+				it->transient = it->err.code == XE_TEMPFAIL || snd->peer_gone ||
+						!session_connected(s);
+			}
+			if (!it->transient || last_round || it->err.code == XE_SIGNAL) {
+				it->state = 2;
+				it->logged = 1;
+				if (b->n > 1)
+					log_error("%s to %s: %s", it->path, snd->target_bare, it->err.msg);
+				else
+					log_error("%s: %s", it->path, it->err.msg);
+				if (o->json)
+					report_json(it, snd);
+			} else {
+				log_info("%s: %s (will try again)", it->path, it->err.msg);
+			}
+		}
+		b->cur = NULL;
 	}
-	session_free(snd.s);
-	/* Each failure was reported above; for several files, count them. */
-	if (failed > 0 && o->nargs > 2)
-		xerr_set(err, first, "%d of %d files were not sent", failed, o->nargs - 1);
-	else if (failed > 0)
-		xerr_set(err, first, "%s", "");
-	return first;
+	session_free(s);
+	for (r = 0; r < b->n; r++)
+		b->snd[r].s = NULL;
+}
+
+enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct xerr *err)
+{
+	struct batch b;
+	struct item *items = NULL;
+	const char **listed = NULL, *jids[MAX_RECIPIENTS];
+	char *listbuf = NULL, bad[64];
+	const char *why;
+	enum xerr_code rc, first = XE_OK;
+	int nj = 0, nlisted = 0, nfiles, nitems, i, r, k, round, failed = 0, lockfd = -1;
+	int firstfile = o->to == NULL ? 1 : 0;
+
+	memset(&b, 0, sizeof(b));
+	if (o->to != NULL)
+		for (; o->to[nj] != NULL && nj < MAX_RECIPIENTS; nj++)
+			jids[nj] = o->to[nj];
+	else
+		jids[nj++] = o->args[0];
+	if (o->to != NULL && o->to[nj] != NULL)
+		return xerr_set(err, XE_USAGE, "at most %d recipients (--to)", MAX_RECIPIENTS);
+	b.snd = calloc((size_t)nj, sizeof(*b.snd));
+	if (b.snd == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	b.n = nj;
+	for (r = 0; r < nj; r++) {
+		struct sender *snd = &b.snd[r];
+		snd->o = o;
+		snd->acct = acct;
+		if (jid_parse(jids[r], &snd->target, &why) < 0) {
+			rc = xerr_set(err, XE_USAGE, "'%s' is not a JID: %s", jids[r], why);
+			goto out;
+		}
+		if (snd->target.local[0] == '\0') {
+			rc = xerr_set(err, XE_USAGE, "'%s' is not a user's JID (user@domain)", jids[r]);
+			goto out;
+		}
+		jid_bare(&snd->target, snd->target_bare, sizeof(snd->target_bare));
+		if (snd->target.resource[0] != '\0')
+			snprintf(snd->peer, sizeof(snd->peer), "%s/%s", snd->target_bare,
+				 snd->target.resource);
+		if (o->method != NULL)
+			config_parse_methods(o->method, snd->methods, 4, bad);
+		else if (acct->methods[0] != 0)
+			memcpy(snd->methods, acct->methods, sizeof(snd->methods));
+		else
+			memcpy(snd->methods, (int[4]){ METHOD_S5B, METHOD_IBB, METHOD_OOB, 0 },
+			       sizeof(snd->methods));
+		snd->block = acct->ibb_block_size > 0 ? acct->ibb_block_size : IBB_DEFAULT_BLOCK;
+		snd->window = acct->ibb_window > 0 ? acct->ibb_window : IBB_DEFAULT_WINDOW;
+	}
+	if (o->lock != NULL) {
+		/* Held until exit; cron runs that overlap give way at once. */
+		lockfd = open(o->lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (lockfd < 0) {
+			rc = xerr_set(err, XE_CANTCREAT, "--lock %s: %s", o->lock, strerror(errno));
+			goto out;
+		}
+		if (flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
+			rc = xerr_set(err, errno == EWOULDBLOCK ? XE_TEMPFAIL : XE_IO,
+				      "--lock %s: %s", o->lock, errno == EWOULDBLOCK
+				      ? "another xfer send holds it (is the previous run still going?)"
+				      : strerror(errno));
+			goto out;
+		}
+	}
+	if (o->files_from != NULL) {
+		rc = read_list(o->files_from, o->nul, &listbuf, &listed, &nlisted, err);
+		if (rc != XE_OK)
+			goto out;
+	}
+	nfiles = o->nargs - firstfile + nlisted;
+	if (nfiles == 0) {
+		rc = xerr_set(err, XE_USAGE, "no files to send (--files-from %s lists none)",
+			      o->files_from);
+		goto out;
+	}
+	nitems = nfiles * nj;
+	items = calloc((size_t)nitems, sizeof(*items));
+	if (items == NULL) {
+		rc = xerr_set(err, XE_SOFTWARE, "out of memory");
+		goto out;
+	}
+	/* Recipient by recipient, each getting every file in order. */
+	for (r = 0, k = 0; r < nj; r++) {
+		for (i = firstfile; i < o->nargs; i++, k++) {
+			items[k].path = o->args[i];
+			items[k].rcpt = r;
+		}
+		for (i = 0; i < nlisted; i++, k++) {
+			items[k].path = listed[i];
+			items[k].rcpt = r;
+		}
+	}
+	rc = account_resolve_password(acct, err);
+	if (rc != XE_OK)
+		goto out;
+	for (round = 0; round <= o->retry; round++) {
+		int again = 0;
+
+		if (round > 0) {
+			/* 2, 4, 8 ... 60 s, and up to a quarter more at random so
+			 * that many senders do not come back in step. */
+			long ms = 1000L << (round < 6 ? round : 6);
+			unsigned char rnd[2] = { 0, 0 };
+			if (ms > 60000)
+				ms = 60000;
+			RAND_bytes(rnd, 2);
+			ms += (long)((rnd[0] << 8 | rnd[1]) % (unsigned)(ms / 4 + 1));
+			log_info("trying again in %.1f s (retry %d of %d)", ms / 1000.0, round,
+				 o->retry);
+			pause_ms(ms);
+		}
+		batch_round(acct, o, &b, items, nitems, round == o->retry || signals_caught());
+		for (i = 0; i < nitems; i++) {
+			if (items[i].state == 0 && items[i].err.code != XE_OK && !items[i].transient)
+				items[i].state = 2;
+			again += items[i].state == 0;
+		}
+		if (again == 0 || signals_caught())
+			break;
+	}
+	rc = XE_OK;
+	xerr_clear(err);
+	{
+		/* A login or peer failure was not reported per file: when it is
+		 * the only failure, say it once; else once per file. */
+		int same = 1, unlogged = 0;
+		for (i = 0; i < nitems; i++) {
+			if (items[i].state == 1)
+				continue;
+			if (items[i].err.code == XE_OK)
+				xerr_set(&items[i].err, XE_SIGNAL, "not sent: stopped by signal %d",
+					 signals_caught());
+			failed++;
+			if (first == XE_OK) {
+				first = items[i].err.code;
+				*err = items[i].err;
+			}
+			same &= !items[i].logged && strcmp(items[i].err.msg, err->msg) == 0;
+			unlogged += !items[i].logged;
+			if (!items[i].logged && o->json)
+				report_json(&items[i], &b.snd[items[i].rcpt]);
+		}
+		if (failed > 0 && same && failed == nitems) {
+			rc = first; /* err holds the one message */
+		} else if (failed > 0) {
+			for (i = 0; unlogged > 0 && i < nitems; i++)
+				if (items[i].state != 1 && !items[i].logged)
+					log_error("%s%s%s: %s", items[i].path, nj > 1 ? " to " : "",
+						  nj > 1 ? b.snd[items[i].rcpt].target_bare : "",
+						  items[i].err.msg);
+			xerr_clear(err);
+			if (nitems > 1)
+				xerr_set(err, first, "%d of %d %s not sent", failed, nitems,
+					 nj > 1 ? "file transfers were" : "files were");
+			else
+				xerr_set(err, first, "%s", "");
+			rc = first;
+		}
+	}
+out:
+	if (lockfd >= 0)
+		close(lockfd);
+	free(items);
+	free(listed);
+	free(listbuf);
+	free(b.snd);
+	return rc;
 }

@@ -36,7 +36,10 @@ usage "--bogus: unknown option (see 'xfer --help')" --bogus check
 usage "--timeout: missing argument (see 'xfer check --help')" check --timeout
 usage "check takes no arguments, not 'extra'" check extra
 usage "--timeout must be from 1 to 31536000 seconds" check --timeout 0
-usage "send needs a JID and at least one file (xfer send JID FILE...)" send bob@localhost
+usage "send needs a JID and at least one file (xfer send JID FILE..., or --to JID and --files-from FILE)" send bob@localhost
+usage "send needs at least one file (arguments or --files-from)" send --to bob@localhost
+usage "-0 applies to --files-from, which is not given" send -0 bob@localhost f
+usage "--retry must be from 0 to 100" send --retry 101 bob@localhost f
 usage "recv takes no arguments, not 'x'" recv x
 usage "unknown method 'tcp' in --method (known: s5b, ibb, oob)" send --method tcp bob@localhost f
 usage "--idle-timeout must be from 1 to 86400 seconds" recv --idle-timeout 0

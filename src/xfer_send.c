@@ -1001,11 +1001,16 @@ static void report_json(const struct item *it, const struct sender *snd)
 static enum xerr_code read_list(const char *from, int nul, char **text, const char ***paths,
 				int *n, struct xerr *err)
 {
-	FILE *f = strcmp(from, "-") == 0 ? stdin : fopen(from, "re");
+	FILE *f;
 	size_t cap = 0, len = 0, r, i;
 	char *buf = NULL, *p, sep = nul ? '\0' : '\n';
 	int count = 0, k;
 
+	/* Nothing reads the terminal: a cron job must never wait for input. */
+	if (strcmp(from, "-") == 0 && isatty(STDIN_FILENO))
+		return xerr_set(err, XE_USAGE, "--files-from -: standard input is a terminal; "
+				"pipe the list in, or name a file");
+	f = strcmp(from, "-") == 0 ? stdin : fopen(from, "re");
 	if (f == NULL)
 		return xerr_set(err, XE_NOINPUT, "--files-from %s: %s", from, strerror(errno));
 	for (;;) {

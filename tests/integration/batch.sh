@@ -3,7 +3,7 @@
 # with --json checked line by line; a missing file in the middle fails
 # that file only (exit 66); two recipients; --retry waits for a receiver
 # that comes online late; --lock refuses an overlapping run (exit 75);
-# -q prints nothing on success.
+# -q prints nothing on success; --files-from - never reads a terminal.
 . "$TESTS_SRCDIR/lib.sh"
 prosody_start
 ca=$(write_config alice)
@@ -88,6 +88,13 @@ wait_rc "$RECV_PID" 30; [ "$WAIT_RC" -eq 0 ] || fail "late recv exited $WAIT_RC"
 # Without --retry the same situation fails at once with 69.
 run_xfer 69 send --timeout 2 -c "$ca" carol@localhost "$T/src/f 5.bin"
 assert_grep "$T/err" "xfer: carol@localhost is not available (no online resource within 2 s)"
+
+# --files-from - on a terminal: refused at once, nothing waits for input.
+rc=0
+timeout 20 script -qec "'$XFER' send --to bob@localhost --files-from - -c '$ca'" /dev/null \
+	> "$T/tty.out" 2>&1 || rc=$?
+[ "$rc" -eq 64 ] || { cat "$T/tty.out"; fail "--files-from - on a terminal exited $rc, expected 64"; }
+assert_grep "$T/tty.out" "standard input is a terminal; pipe the list in, or name a file"
 
 # --lock: a run that overlaps another gives way with 75.
 flock "$T/lock" sleep 20 &

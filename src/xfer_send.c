@@ -365,6 +365,9 @@ static enum run sender_offer(struct sender *snd, struct source *src, const char 
 				 "stream methods%s%s", text[0] ? ": " : "", text);
 			return RUN_NEXT;
 		}
+		/* A full JID that is not online: the server answers for it. */
+		snd->not_online = strcmp(cond, "service-unavailable") == 0 ||
+				  strcmp(cond, "recipient-unavailable") == 0;
 		xerr_set(err, session_condition_code(cond), "%s answered the offer with %s%s%s",
 			 snd->peer, cond, text[0] ? ": " : "", text);
 		return RUN_FAIL;
@@ -902,12 +905,28 @@ struct item {
 	int state;		/* 0 pending, 1 sent, 2 failed for good */
 	int transient;		/* the last failure may pass: retry */
 	int logged;		/* its failure was reported */
-	struct xerr err;
+	enum xerr_code code;	/* XE_OK, or why it failed */
+	char *msg;		/* allocated: lists may be long, messages rare */
 	int method;
 	long long bytes;
 	double seconds;
 	char sha256[65];
 };
+
+/* Records a failure (NULL: none) on it. */
+static void item_fail(struct item *it, const struct xerr *e)
+{
+	free(it->msg);
+	it->msg = NULL;
+	it->code = e != NULL ? e->code : XE_OK;
+	if (e != NULL && (it->msg = strdup(e->msg)) == NULL)
+		it->msg = NULL;
+}
+
+static const char *item_msg(const struct item *it)
+{
+	return it->msg != NULL ? it->msg : "out of memory";
+}
 
 static void item_sent(struct item *it, int method, const struct source *src)
 {
@@ -927,9 +946,9 @@ static int batch_presence(struct session *s, xmpp_stanza_t *st, void *arg)
 	struct batch *b = arg;
 	int i;
 
+	/* Every sender: two recipients may be resources of one contact. */
 	for (i = 0; i < b->n; i++)
-		if (sender_presence(s, st, &b->snd[i]))
-			return 1;
+		sender_presence(s, st, &b->snd[i]);
 	return 1;
 }
 
@@ -951,12 +970,18 @@ static void json_str(FILE *f, const char *s)
 
 	fputc('"', f);
 	while (*p != '\0') {
-		int n = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
+		/* Well-formed UTF-8 only (RFC 3629): no overlong forms, no
+		 * surrogates, nothing above U+10FFFF. */
+		int n = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ? 3
+		      : *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
 		int k;
 
 		for (k = 1; k < n; k++)
 			if ((p[k] & 0xc0) != 0x80)
 				n = 0;
+		if ((n == 3 && ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0))) ||
+		    (n == 4 && ((*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90))))
+			n = 0;
 		if (n == 0) {
 			fputs("\\ufffd", f);
 			p++;
@@ -988,11 +1013,11 @@ static void report_json(const struct item *it, const struct sender *snd)
 		printf("\"%s\"", it->sha256);
 	else
 		printf("null");
-	printf(",\"exit\":%d,\"error\":", it->state == 1 ? 0 : xerr_exit_code(it->err.code));
+	printf(",\"exit\":%d,\"error\":", it->state == 1 ? 0 : xerr_exit_code(it->code));
 	if (it->state == 1)
 		printf("null");
 	else
-		json_str(stdout, it->err.msg);
+		json_str(stdout, item_msg(it));
 	printf("}\n");
 	fflush(stdout);
 }
@@ -1038,6 +1063,11 @@ static enum xerr_code read_list(const char *from, int nul, char **text, const ch
 	if (f != stdin)
 		fclose(f);
 	buf[len] = '\0';
+	if (!nul && memchr(buf, '\0', len) != NULL) {
+		free(buf);
+		return xerr_set(err, XE_USAGE, "--files-from %s holds NUL bytes: add -0 for a "
+				"NUL-separated list", from);
+	}
 	for (i = 0; i < len; i++)
 		count += buf[i] == sep;
 	*paths = calloc((size_t)count + 2, sizeof(**paths));
@@ -1050,6 +1080,8 @@ static enum xerr_code read_list(const char *from, int nul, char **text, const ch
 		if (end == NULL)
 			end = buf + len;
 		*end = '\0';
+		if (!nul && end > p && end[-1] == '\r')
+			end[-1] = '\0'; /* a list written on DOS */
 		if (*p != '\0') /* empty lines are skipped */
 			(*paths)[k++] = p;
 		p = end + 1;
@@ -1085,11 +1117,11 @@ static void batch_round(struct account *acct, const struct xfer_opts *o, struct 
 		for (i = 0; i < nitems; i++) {
 			if (items[i].state != 0)
 				continue;
-			items[i].err = err;
+			item_fail(&items[i], &err);
 			items[i].transient = rc == XE_TEMPFAIL || rc == XE_UNAVAILABLE;
 		}
 		if ((rc == XE_TEMPFAIL || rc == XE_UNAVAILABLE) && !last_round)
-			log_info("%s (will try again)", err.msg);
+			log_info("%s; will try again", err.msg);
 		return;
 	}
 	session_add_feature(s, NS_SI);
@@ -1141,11 +1173,11 @@ static void batch_round(struct account *acct, const struct xfer_opts *o, struct 
 			for (i = 0; i < nitems; i++) {
 				if (items[i].rcpt != r || items[i].state != 0)
 					continue;
-				items[i].err = err;
+				item_fail(&items[i], &err);
 				items[i].transient = transient;
 			}
 			if (transient && !last_round && err.code != XE_SIGNAL)
-				log_info("%s (will try again)", err.msg);
+				log_info("%s; will try again", err.msg);
 			continue;
 		}
 		b->cur = snd;
@@ -1155,20 +1187,21 @@ static void batch_round(struct account *acct, const struct xfer_opts *o, struct 
 
 			if (it->rcpt != r || it->state != 0)
 				continue;
-			xerr_clear(&it->err);
+			xerr_clear(&err);
 			it->transient = 0;
 			if (signals_caught()) {
-				xerr_set(&it->err, XE_SIGNAL, "not sent: stopped by signal %d",
+				xerr_set(&err, XE_SIGNAL, "not sent: stopped by signal %d",
 					 signals_caught());
 			} else if (snd->peer_gone) {
-				xerr_set(&it->err, XE_UNAVAILABLE, "%s went offline", snd->peer);
+				xerr_set(&err, XE_UNAVAILABLE, "%s went offline", snd->peer);
 				it->transient = 1;
 			} else if (!session_connected(s)) {
-				xerr_set(&it->err, XE_UNAVAILABLE, "connection to the server lost");
+				xerr_set(&err, XE_UNAVAILABLE, "connection to the server lost");
 				it->transient = 1;
 			} else {
 				t0 = session_now_ms();
-				if (sender_file(snd, it->path, it, &it->err) == XE_OK) {
+				if (sender_file(snd, it->path, it, &err) == XE_OK) {
+					item_fail(it, NULL);
 					it->state = 1;
 					it->seconds = (double)(session_now_ms() - t0) / 1000.0;
 					if (o->json)
@@ -1176,20 +1209,21 @@ static void batch_round(struct account *acct, const struct xfer_opts *o, struct 
 					continue;
 				}
 				it->seconds = (double)(session_now_ms() - t0) / 1000.0;
-				it->transient = it->err.code == XE_TEMPFAIL || snd->peer_gone ||
-						!session_connected(s);
+				it->transient = err.code == XE_TEMPFAIL || snd->peer_gone ||
+						snd->not_online || !session_connected(s);
 			}
-			if (!it->transient || last_round || it->err.code == XE_SIGNAL) {
+			item_fail(it, &err);
+			if (!it->transient || last_round || err.code == XE_SIGNAL) {
 				it->state = 2;
 				it->logged = 1;
 				if (b->n > 1)
-					log_error("%s to %s: %s", it->path, snd->target_bare, it->err.msg);
+					log_error("%s to %s: %s", it->path, snd->target_bare, err.msg);
 				else
-					log_error("%s: %s", it->path, it->err.msg);
+					log_error("%s: %s", it->path, err.msg);
 				if (o->json)
 					report_json(it, snd);
 			} else {
-				log_info("%s: %s (will try again)", it->path, it->err.msg);
+				log_info("%s: %s; will try again", it->path, err.msg);
 			}
 		}
 		b->cur = NULL;
@@ -1207,7 +1241,7 @@ enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct 
 	char *listbuf = NULL, bad[64];
 	const char *why;
 	enum xerr_code rc, first = XE_OK;
-	int nj = 0, nlisted = 0, nfiles, nitems, i, r, k, round, failed = 0, lockfd = -1;
+	int nj = 0, nlisted = 0, nfiles, nitems = 0, i, r, k, round, failed = 0, lockfd = -1;
 	int firstfile = o->to == NULL ? 1 : 0;
 
 	memset(&b, 0, sizeof(b));
@@ -1252,7 +1286,8 @@ enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct 
 		/* Held until exit; cron runs that overlap give way at once. */
 		lockfd = open(o->lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (lockfd < 0) {
-			rc = xerr_set(err, XE_CANTCREAT, "--lock %s: %s", o->lock, strerror(errno));
+			rc = xerr_set(err, XE_CANTCREAT, "--lock %s: %s%s", o->lock, strerror(errno),
+				      errno == ENOENT ? " (create its directory first)" : "");
 			goto out;
 		}
 		if (flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
@@ -1270,8 +1305,9 @@ enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct 
 	}
 	nfiles = o->nargs - firstfile + nlisted;
 	if (nfiles == 0) {
-		rc = xerr_set(err, XE_USAGE, "no files to send (--files-from %s lists none)",
-			      o->files_from);
+		/* A nightly find that found nothing: not an error. */
+		log_info("nothing to send: --files-from %s lists no file", o->files_from);
+		rc = XE_OK;
 		goto out;
 	}
 	nitems = nfiles * nj;
@@ -1309,10 +1345,12 @@ enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct 
 			log_info("trying again in %.1f s (retry %d of %d)", ms / 1000.0, round,
 				 o->retry);
 			pause_ms(ms);
+			if (signals_caught())
+				break; /* no new login for a run that is being stopped */
 		}
 		batch_round(acct, o, &b, items, nitems, round == o->retry || signals_caught());
 		for (i = 0; i < nitems; i++) {
-			if (items[i].state == 0 && items[i].err.code != XE_OK && !items[i].transient)
+			if (items[i].state == 0 && items[i].code != XE_OK && !items[i].transient)
 				items[i].state = 2;
 			again += items[i].state == 0;
 		}
@@ -1322,33 +1360,53 @@ enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct 
 	rc = XE_OK;
 	xerr_clear(err);
 	{
-		/* A login or peer failure was not reported per file: when it is
-		 * the only failure, say it once; else once per file. */
-		int same = 1, unlogged = 0;
+		/* A login or peer failure was not reported per file: said once
+		 * per recipient (or once in all) when it is the same for all of
+		 * that recipient's files. */
+		int same = 1;
 		for (i = 0; i < nitems; i++) {
 			if (items[i].state == 1)
 				continue;
-			if (items[i].err.code == XE_OK)
-				xerr_set(&items[i].err, XE_SIGNAL, "not sent: stopped by signal %d",
-					 signals_caught());
+			if (signals_caught() && (items[i].state == 0 || items[i].code == XE_OK)) {
+				struct xerr e;
+				xerr_clear(&e);
+				xerr_set(&e, XE_SIGNAL, "not sent: stopped by signal %d", signals_caught());
+				item_fail(&items[i], &e);
+			}
 			failed++;
 			if (first == XE_OK) {
-				first = items[i].err.code;
-				*err = items[i].err;
+				first = items[i].code;
+				xerr_set(err, first, "%s", item_msg(&items[i]));
 			}
-			same &= !items[i].logged && strcmp(items[i].err.msg, err->msg) == 0;
-			unlogged += !items[i].logged;
+			same &= !items[i].logged && strcmp(item_msg(&items[i]), err->msg) == 0;
 			if (!items[i].logged && o->json)
 				report_json(&items[i], &b.snd[items[i].rcpt]);
 		}
 		if (failed > 0 && same && failed == nitems) {
 			rc = first; /* err holds the one message */
 		} else if (failed > 0) {
-			for (i = 0; unlogged > 0 && i < nitems; i++)
-				if (items[i].state != 1 && !items[i].logged)
-					log_error("%s%s%s: %s", items[i].path, nj > 1 ? " to " : "",
-						  nj > 1 ? b.snd[items[i].rcpt].target_bare : "",
-						  items[i].err.msg);
+			for (r = 0; r < nj; r++) {
+				int n = 0, alike = 1;
+				const char *m = NULL;
+				for (i = 0; i < nitems; i++) {
+					if (items[i].rcpt != r || items[i].state == 1 || items[i].logged)
+						continue;
+					if (m == NULL)
+						m = item_msg(&items[i]);
+					alike &= strcmp(m, item_msg(&items[i])) == 0;
+					n++;
+				}
+				if (n > 1 && alike) {
+					log_error("%s%s%s (%d files not sent)", nj > 1 ? b.snd[r].target_bare : "",
+						  nj > 1 ? ": " : "", m, n);
+					continue;
+				}
+				for (i = 0; n > 0 && i < nitems; i++)
+					if (items[i].rcpt == r && items[i].state != 1 && !items[i].logged)
+						log_error("%s%s%s: %s", items[i].path, nj > 1 ? " to " : "",
+							  nj > 1 ? b.snd[r].target_bare : "",
+							  item_msg(&items[i]));
+			}
 			xerr_clear(err);
 			if (nitems > 1)
 				xerr_set(err, first, "%d of %d %s not sent", failed, nitems,
@@ -1358,9 +1416,14 @@ enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct 
 			rc = first;
 		}
 	}
+	/* --json output that could not be written is a failure, not a success. */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == XE_OK)
+		rc = xerr_set(err, XE_IO, "cannot write the report to standard output");
 out:
 	if (lockfd >= 0)
 		close(lockfd);
+	for (i = 0; items != NULL && i < nitems; i++)
+		free(items[i].msg);
 	free(items);
 	free(listed);
 	free(listbuf);

@@ -11,14 +11,7 @@
 static xmpp_stanza_t *child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name,
 			    const char *ns)
 {
-	xmpp_stanza_t *c = xmpp_stanza_new(ctx);
-
-	xmpp_stanza_set_name(c, name);
-	if (ns != NULL)
-		xmpp_stanza_set_ns(c, ns);
-	xmpp_stanza_add_child(parent, c);
-	xmpp_stanza_release(c);
-	return c;
+	return stanza_child(ctx, parent, name, ns, NULL);
 }
 
 xmpp_stanza_t *bytestreams_request(xmpp_ctx_t *ctx, const char *to, const char *sid,
@@ -142,15 +135,11 @@ xmpp_stanza_t *bytestreams_activate(xmpp_ctx_t *ctx, const char *proxy, const ch
 				    const char *target)
 {
 	xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL);
-	xmpp_stanza_t *q, *a, *t;
+	xmpp_stanza_t *q;
 
 	xmpp_stanza_set_to(iq, proxy);
 	q = child(ctx, iq, "query", NS_S5B);
 	xmpp_stanza_set_attribute(q, "sid", sid);
-	a = child(ctx, q, "activate", NULL);
-	t = xmpp_stanza_new(ctx);
-	xmpp_stanza_set_text(t, target);
-	xmpp_stanza_add_child(a, t);
-	xmpp_stanza_release(t);
+	stanza_child(ctx, q, "activate", NULL, target);
 	return iq;
 }

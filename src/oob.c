@@ -50,28 +50,13 @@ static xmpp_stanza_t *oob_request(xmpp_ctx_t *ctx, const char *to, const char *u
 				  const char *desc)
 {
 	xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL);
-	xmpp_stanza_t *q = xmpp_stanza_new(ctx);
-	const char *names[2] = { "url", "desc" }, *texts[2] = { url, desc };
-	int i;
+	xmpp_stanza_t *q;
 
 	xmpp_stanza_set_to(iq, to);
-	xmpp_stanza_set_name(q, "query");
-	xmpp_stanza_set_ns(q, NS_OOB);
-	for (i = 0; i < 2; i++) {
-		xmpp_stanza_t *e, *t;
-		if (texts[i] == NULL || *texts[i] == '\0')
-			continue;
-		e = xmpp_stanza_new(ctx);
-		t = xmpp_stanza_new(ctx);
-		xmpp_stanza_set_name(e, names[i]);
-		xmpp_stanza_set_text(t, texts[i]);
-		xmpp_stanza_add_child(e, t);
-		xmpp_stanza_add_child(q, e);
-		xmpp_stanza_release(t);
-		xmpp_stanza_release(e);
-	}
-	xmpp_stanza_add_child(iq, q);
-	xmpp_stanza_release(q);
+	q = stanza_child(ctx, iq, "query", NS_OOB, NULL);
+	stanza_child(ctx, q, "url", NULL, url);
+	if (desc != NULL && *desc != '\0')
+		stanza_child(ctx, q, "desc", NULL, desc);
 	return iq;
 }
 

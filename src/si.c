@@ -58,17 +58,29 @@ int method_from_ns(const char *ns)
 	return 0;
 }
 
-static xmpp_stanza_t *el(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name,
-			 const char *ns)
+xmpp_stanza_t *stanza_child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name,
+			    const char *ns, const char *text)
 {
 	xmpp_stanza_t *c = xmpp_stanza_new(ctx);
 
 	xmpp_stanza_set_name(c, name);
 	if (ns != NULL)
 		xmpp_stanza_set_ns(c, ns);
+	if (text != NULL) {
+		xmpp_stanza_t *t = xmpp_stanza_new(ctx);
+		xmpp_stanza_set_text(t, text);
+		xmpp_stanza_add_child(c, t);
+		xmpp_stanza_release(t);
+	}
 	xmpp_stanza_add_child(parent, c);
 	xmpp_stanza_release(c);
 	return c; /* owned by parent */
+}
+
+static xmpp_stanza_t *el(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name,
+			 const char *ns)
+{
+	return stanza_child(ctx, parent, name, ns, NULL);
 }
 
 static void text(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *s)

@@ -24,6 +24,11 @@ enum method { METHOD_S5B = 1 << 0, METHOD_IBB = 1 << 1, METHOD_OOB = 1 << 2 };
 
 #define METHODS_SI (METHOD_S5B | METHOD_IBB)	/* stream methods of SI */
 
+/* Adds a child element name (in ns, if not NULL) to parent and returns
+ * it (owned by parent); with text, a text node inside it. */
+xmpp_stanza_t *stanza_child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name,
+			    const char *ns, const char *text);
+
 /* "ibb" -> METHOD_IBB; 0 if unknown. */
 int method_from_name(const char *name);
 const char *method_name(int m);

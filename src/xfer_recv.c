@@ -211,6 +211,35 @@ static const char *peer_text(const struct xerr *e)
 	     : e->msg;
 }
 
+/* The checks every new transfer passes (count, closing, concurrency):
+ * a fresh rx, or NULL after answering st with the refusal. */
+static struct rx *rx_admit(struct receiver *r, xmpp_stanza_t *st, const char *from,
+			   long long *reserved)
+{
+	int active = rx_count(r, reserved);
+	struct rx *x;
+
+	if (r->closing || r->handled + active >= r->o->count) {
+		log_info("refused an offer from %s: no more files are taken", from);
+		session_reply_error(r->s, st, "cancel", "not-acceptable", NULL, NULL,
+				    "the receiver takes no more files now");
+		return NULL;
+	}
+	if (active >= RECV_MAX_ACTIVE) {
+		session_reply_error(r->s, st, "wait", "resource-constraint", NULL, NULL,
+				    "too many transfers at once");
+		return NULL;
+	}
+	x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		session_reply_error(r->s, st, "wait", "resource-constraint", NULL, NULL, NULL);
+		return NULL;
+	}
+	x->conn.fd = -1;
+	snprintf(x->peer, sizeof(x->peer), "%s", from);
+	return x;
+}
+
 static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 {
 	struct receiver *r = arg;
@@ -220,7 +249,6 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 	struct xerr err;
 	char shown[SINK_NAME_MAX + 1];
 	long long reserved;
-	int active;
 
 	if (!allowed(r, from)) {
 		log_info("refused an offer from %s (not allowed; see --from, accept_from)",
@@ -251,25 +279,9 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 			}
 		}
 	}
-	active = rx_count(r, &reserved);
-	if (r->closing || r->handled + active >= r->o->count) {
-		log_info("refused an offer from %s: no more files are taken", from);
-		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
-				    "the receiver takes no more files now");
+	x = rx_admit(r, st, from, &reserved);
+	if (x == NULL)
 		return 1;
-	}
-	if (active >= RECV_MAX_ACTIVE) {
-		session_reply_error(s, st, "wait", "resource-constraint", NULL, NULL,
-				    "too many transfers at once");
-		return 1;
-	}
-	x = calloc(1, sizeof(*x));
-	if (x == NULL) {
-		session_reply_error(s, st, "wait", "resource-constraint", NULL, NULL, NULL);
-		return 1;
-	}
-	x->conn.fd = -1;
-	snprintf(x->peer, sizeof(x->peer), "%s", from);
 	if (si_offer_parse(st, &x->offer, &cond, &app, &why) < 0) {
 		int no_method = app != NULL && strcmp(app, "no-valid-streams") == 0;
 		session_reply_error(s, st, "cancel", cond, app, NS_SI, why);
@@ -711,24 +723,10 @@ static int recv_oob(struct session *s, xmpp_stanza_t *st, void *arg)
 				    "out-of-band transfers are not accepted here");
 		return 1;
 	}
-	if (r->closing || r->handled + rx_count(r, &reserved) >= r->o->count) {
-		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
-				    "the receiver takes no more files now");
+	x = rx_admit(r, st, from, &reserved);
+	if (x == NULL)
 		return 1;
-	}
-	if (rx_count(r, &reserved) >= RECV_MAX_ACTIVE) {
-		session_reply_error(s, st, "wait", "resource-constraint", NULL, NULL,
-				    "too many transfers at once");
-		return 1;
-	}
-	x = calloc(1, sizeof(*x));
-	if (x == NULL) {
-		session_reply_error(s, st, "wait", "resource-constraint", NULL, NULL, NULL);
-		return 1;
-	}
-	x->conn.fd = -1;
 	x->state = RX_OOB;
-	snprintf(x->peer, sizeof(x->peer), "%s", from);
 	if (oob_parse(st, x->url, sizeof(x->url), name, sizeof(name)) < 0) {
 		session_reply_error(s, st, "modify", "bad-request", NULL, NULL,
 				    "no http or https URL");

@@ -77,6 +77,7 @@ struct receiver {
 
 static int rx_may(struct rx *x, int m);
 static void rx_finished(struct receiver *r, struct rx *x);
+static void rx_done(struct receiver *r, struct rx *x, const char *path);
 static int rx_unused(struct rx *x);
 static void rx_no_s5b(struct rx *x);
 static void rx_drop(struct receiver *r, struct rx *x);
@@ -342,7 +343,7 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 
 static void rx_deliver(struct receiver *r, struct rx *x, xmpp_stanza_t *close_iq)
 {
-	char path[4096], shown[4096];
+	char path[4096];
 	struct xerr err;
 	struct sink *sink = x->sink;
 
@@ -356,14 +357,7 @@ static void rx_deliver(struct receiver *r, struct rx *x, xmpp_stanza_t *close_iq
 		return;
 	}
 	session_reply_result(r->s, close_iq, NULL);
-	progress_finish(&x->pr, 1, "ibb");
-	x->pr_started = 0;
-	log_printable(path, shown, sizeof(shown));
-	printf("%s\n", shown);
-	fflush(stdout);
-	r->handled++;
-	r->delivered++;
-	rx_unlink(r, x);
+	rx_done(r, x, path);
 }
 
 /* One <data/> element, from an iq (ack it) or a message (no ack). */

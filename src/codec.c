@@ -4,6 +4,8 @@
 
 #include <openssl/evp.h>
 
+#include <openssl/rand.h>
+
 #include "codec.h"
 
 size_t b64_encoded_len(size_t n)
@@ -112,4 +114,16 @@ void digest_free(struct digest *d)
 		return;
 	EVP_MD_CTX_free(d->ctx);
 	free(d);
+}
+
+int random_hex(char *out, size_t bytes)
+{
+	unsigned char rnd[32];
+	size_t i;
+
+	if (bytes > sizeof(rnd) || RAND_bytes(rnd, (int)bytes) != 1)
+		return -1;
+	for (i = 0; i < bytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
+	return 0;
 }

@@ -19,6 +19,10 @@ size_t b64_encode(const unsigned char *in, size_t n, char *out);
  * the number of bytes, or -1 if in is not valid base64 or does not fit. */
 long b64_decode(const char *in, unsigned char *out, size_t cap);
 
+/* bytes random bytes from OpenSSL as lowercase hex into out (2 * bytes
+ * + 1 chars; bytes <= 32): ids and tokens nobody can guess. 0, or -1. */
+int random_hex(char *out, size_t bytes);
+
 enum digest_alg { DIGEST_MD5, DIGEST_SHA1, DIGEST_SHA256 };
 
 struct digest;

@@ -6,8 +6,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
+#include "codec.h"
 #include "httpd.h"
 #include "httpreq.h"
 #include "job.h"
@@ -31,19 +30,6 @@ static void serve_job(struct job *j)
 	sv->args.sent = &j->bytes;
 	sv->args.served = &sv->served;
 	httpd_serve(&sv->args, &j->err);
-}
-
-struct slot {
-	int done;
-	xmpp_stanza_t *reply;
-};
-
-static void keep_reply(struct session *s, xmpp_stanza_t *reply, void *arg)
-{
-	struct slot *slot = arg;
-
-	slot->done = 1;
-	slot->reply = reply != NULL ? xmpp_stanza_copy(reply) : NULL;
 }
 
 static xmpp_stanza_t *oob_request(xmpp_ctx_t *ctx, const char *to, const char *url,
@@ -85,19 +71,16 @@ enum xerr_code oob_send(struct session *s, const struct account *a, const struct
 {
 	struct serve sv;
 	struct job job;
-	struct slot slot = { 0, NULL };
+	struct session_reply slot = { 0, NULL };
 	struct progress pr;
-	unsigned char rnd[16];
 	char token[33], path[4096], host[256], url[4400], lhost[256], cond[64], text[256];
 	unsigned short lport = 0, port = 0, bound = 0;
 	long long last_change, last_bytes = -1;
-	int fd, i, v6;
+	int fd, v6;
 
 	*refused = 0;
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+	if (random_hex(token, 16) < 0)
 		return xerr_set(err, XE_SOFTWARE, "no randomness from OpenSSL");
-	for (i = 0; i < 16; i++)
-		snprintf(token + 2 * i, 3, "%02x", rnd[i]);
 	if (httpreq_path(path, sizeof(path), token, src->name) < 0)
 		return xerr_set(err, XE_USAGE, "the file name is too long for a URL");
 	lhost[0] = '\0';
@@ -131,7 +114,7 @@ enum xerr_code oob_send(struct session *s, const struct account *a, const struct
 	/* The answer comes when the receiver has the whole file: no fixed
 	 * deadline for it, but one for silence (below). */
 	session_iq(s, oob_request(session_ctx(s), peer, url, o->desc), 24L * 3600 * 1000,
-		   keep_reply, &slot);
+		   session_iq_keep, &slot);
 	progress_start(&pr, src->name, src->size, isatty(STDERR_FILENO) && log_enabled(LOG_WARN));
 	last_change = session_now_ms();
 	while (!slot.done) {

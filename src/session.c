@@ -816,6 +816,15 @@ void session_iq(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
 	xmpp_stanza_release(iq);
 }
 
+void session_iq_keep(struct session *s, xmpp_stanza_t *reply, void *arg)
+{
+	struct session_reply *r = arg;
+
+	(void)s;
+	r->done = 1;
+	r->reply = reply != NULL ? xmpp_stanza_copy(reply) : NULL;
+}
+
 void session_iq_forget(struct session *s, void *arg)
 {
 	struct pending_iq **pp = &s->pending;

@@ -60,6 +60,15 @@ const char *session_new_id(struct session *s, char buf[static 32]);
 void session_iq(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
 		session_iq_cb cb, void *arg);
 
+/* For a caller that runs its own loop while waiting: pass
+ * session_iq_keep with a struct session_reply; done is set when the answer
+ * (or the timeout) came, reply is a copy (NULL on timeout) to release. */
+struct session_reply {
+	int done;
+	xmpp_stanza_t *reply;
+};
+void session_iq_keep(struct session *s, xmpp_stanza_t *reply, void *arg);
+
 /* Forgets every pending IQ whose callback argument is arg: their
  * callbacks will not be called. For an owner that goes away first. */
 void session_iq_forget(struct session *s, void *arg);

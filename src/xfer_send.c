@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 
 #include "bytestreams.h"
+#include "codec.h"
 #include "disco.h"
 #include "ibb.h"
 #include "job.h"
@@ -289,21 +290,6 @@ static void tried_add(struct tried *t, int method, const char *why)
 	log_info("%s did not work: %s", method_name(method), why);
 }
 
-/* A stream id nobody can guess: 128 random bits in hex. */
-static int random_hex(char *out, size_t bytes, struct xerr *err)
-{
-	unsigned char rnd[32];
-	size_t i;
-
-	if (bytes > sizeof(rnd) || RAND_bytes(rnd, (int)bytes) != 1) {
-		xerr_set(err, XE_SOFTWARE, "no randomness from OpenSSL");
-		return -1;
-	}
-	for (i = 0; i < bytes; i++)
-		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
-	return 0;
-}
-
 /* Stops a wait: signal, peer gone, connection lost. 1 with err set. */
 static int sender_interrupted(struct sender *snd, struct xerr *err)
 {
@@ -561,19 +547,6 @@ static enum xerr_code sender_job(struct sender *snd, struct job *j, struct progr
 	return j->err.code;
 }
 
-struct iq_slot {
-	int done;
-	xmpp_stanza_t *reply;
-};
-
-static void iq_keep(struct session *s, xmpp_stanza_t *reply, void *arg)
-{
-	struct iq_slot *slot = arg;
-
-	slot->done = 1;
-	slot->reply = reply != NULL ? xmpp_stanza_copy(reply) : NULL;
-}
-
 /* SOCKS5 bytestreams with the stream sid. */
 static enum run sender_run_s5b(struct sender *snd, struct source *src, const char *sid,
 			   struct xerr *err)
@@ -583,7 +556,7 @@ static enum run sender_run_s5b(struct sender *snd, struct source *src, const cha
 		       : S5B_DEFAULT_CONNECT_MS / 1000) * 1000L;
 	struct s5b_listener *l = NULL;
 	struct s5b_host hosts[S5B_MAX_HOSTS];
-	struct iq_slot slot = { 0, NULL };
+	struct session_reply slot = { 0, NULL };
 	struct job job;
 	struct s5b_send data;
 	struct progress pr;
@@ -617,7 +590,7 @@ static enum run sender_run_s5b(struct sender *snd, struct source *src, const cha
 			  hosts[i].port);
 	/* The receiver tries each host within its own budget; ours covers them. */
 	session_iq(snd->s, bytestreams_request(session_ctx(snd->s), snd->peer, sid, hosts, n),
-		   (long)n * budget + (long)snd->o->timeout * 1000, iq_keep, &slot);
+		   (long)n * budget + (long)snd->o->timeout * 1000, session_iq_keep, &slot);
 	while (!slot.done) {
 		if (sender_interrupted(snd, err)) {
 			session_iq_forget(snd->s, &slot);
@@ -811,7 +784,8 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct i
 			continue;
 		}
 		xerr_clear(err);
-		if (random_hex(sid, 16, err) < 0) {
+		if (random_hex(sid, 16) < 0) { /* a stream id nobody can guess */
+			xerr_set(err, XE_SOFTWARE, "no randomness from OpenSSL");
 			res = RUN_FAIL;
 			break;
 		}

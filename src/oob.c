@@ -46,25 +46,6 @@ static xmpp_stanza_t *oob_request(xmpp_ctx_t *ctx, const char *to, const char *u
 	return iq;
 }
 
-/* The host part of the URL: oob_address, a specific oob_listen address,
- * or the first address a direct S5B streamhost would advertise. */
-static int oob_host(struct session *s, const struct account *a, char *host, size_t len,
-		    unsigned short *port)
-{
-	char addrs[1][64];
-	unsigned short ignored = 0;
-
-	if (a->oob_address != NULL)
-		return hostport_parse(a->oob_address, host, len, port);
-	if (a->oob_listen != NULL && hostport_parse(a->oob_listen, host, len, &ignored) == 0 &&
-	    strcmp(host, "0.0.0.0") != 0 && strcmp(host, "::") != 0)
-		return 0;
-	if (s5b_local_addrs(session_fd(s), addrs, 1) < 1)
-		return -1;
-	snprintf(host, len, "%s", addrs[0]);
-	return 0;
-}
-
 enum xerr_code oob_send(struct session *s, const struct account *a, const struct xfer_opts *o,
 			const char *peer, struct source *src, const int *cancel,
 			int *refused, struct xerr *err)
@@ -90,7 +71,9 @@ enum xerr_code oob_send(struct session *s, const struct account *a, const struct
 	if (fd < 0)
 		return XE_UNAVAILABLE;
 	port = bound;
-	if (oob_host(s, a, host, sizeof(host), &port) < 0) {
+	/* The host part: oob_address, a specific oob_listen, or the address
+	 * a direct S5B streamhost would advertise first. */
+	if (s5b_advertised(session_fd(s), a->oob_listen, a->oob_address, &host, 1, &port) < 1) {
 		close(fd);
 		return xerr_set(err, XE_UNAVAILABLE, "no local address to put in the URL; set "
 				"oob_address");

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "config.h"
 #include "s5b.h"
 
 #define S5B_PENDING 4		/* handshakes in progress at the listener */
@@ -108,6 +109,26 @@ int s5b_local_addrs(int xmpp_fd, char (*out)[64], int max)
 		n = add_addr(out, n, max, txt);
 	}
 	freeifaddrs(ifs);
+	return n;
+}
+
+int s5b_advertised(int xmpp_fd, const char *listen, const char *address, char (*out)[256],
+		   int max, unsigned short *port)
+{
+	char addrs[S5B_MAX_HOSTS][64];
+	unsigned short ignored = 0;
+	int n, i;
+
+	if (max < 1)
+		return 0;
+	if (address != NULL)
+		return hostport_parse(address, out[0], sizeof(out[0]), port) == 0;
+	if (listen != NULL && hostport_parse(listen, out[0], sizeof(out[0]), &ignored) == 0 &&
+	    strcmp(out[0], "0.0.0.0") != 0 && strcmp(out[0], "::") != 0)
+		return 1;
+	n = s5b_local_addrs(xmpp_fd, addrs, max < S5B_MAX_HOSTS ? max : S5B_MAX_HOSTS);
+	for (i = 0; i < n; i++)
+		snprintf(out[i], sizeof(out[i]), "%.63s", addrs[i]);
 	return n;
 }
 

@@ -52,6 +52,19 @@ int s5b_local_addrs(int xmpp_fd, char (*out)[64], int max);
 int net_listen(const char *addr, unsigned short port, unsigned short *bound, const char *key,
 	       struct xerr *err);
 
+/* What peers are told to connect to for a listener: address (HOST[:PORT],
+ * an override whose port replaces *port), else a specific listen address
+ * (ADDR[:PORT]), else s5b_local_addrs(). *port starts as the listener's.
+ * Returns the count written to out (max entries). Used by S5B and OOB. */
+int s5b_advertised(int xmpp_fd, const char *listen, const char *address, char (*out)[256],
+		   int max, unsigned short *port);
+
+/* The per-streamhost connect budget for s5b_connect_timeout (0: default). */
+static inline long s5b_budget_ms(int seconds)
+{
+	return seconds > 0 ? seconds * 1000L : S5B_DEFAULT_CONNECT_MS;
+}
+
 struct s5b_listener;
 
 /* Listens on addr (NULL or "": every address, IPv6 and IPv4) and port (0:

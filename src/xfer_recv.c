@@ -594,8 +594,7 @@ static int recv_s5b(struct session *s, xmpp_stanza_t *st, void *arg)
 	x->conn.hosts = x->hosts;
 	x->conn.n = n;
 	x->conn.fd = -1;
-	x->conn.budget_ms = (a->s5b_connect_timeout > 0 ? a->s5b_connect_timeout
-			     : S5B_DEFAULT_CONNECT_MS / 1000) * 1000L;
+	x->conn.budget_ms = s5b_budget_ms(a->s5b_connect_timeout);
 	s5b_hash(sid, from, session_jid(s), x->conn.hash);
 	for (i = 0; i < n; i++)
 		log_debug("%s offers streamhost %s at %s port %u", x->peer, x->hosts[i].jid,
@@ -736,8 +735,7 @@ static int recv_oob(struct session *s, xmpp_stanza_t *st, void *arg)
 	x->fetch.dir = r->dir;
 	x->fetch.name = x->safe;
 	x->fetch.max_size = r->acct->max_size;
-	x->fetch.connect_ms = (r->acct->s5b_connect_timeout > 0 ? r->acct->s5b_connect_timeout
-			       : S5B_DEFAULT_CONNECT_MS / 1000) * 1000L;
+	x->fetch.connect_ms = s5b_budget_ms(r->acct->s5b_connect_timeout);
 	x->fetch.idle_ms = (long)r->o->idle_timeout * 1000;
 	x->iq = xmpp_stanza_copy(st);
 	xerr_clear(&err);

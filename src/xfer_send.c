@@ -496,31 +496,18 @@ static void sender_find_proxy(struct sender *snd)
 /* Our streamhosts: the direct listener's addresses, then the proxy. */
 static int sender_hosts(struct sender *snd, struct s5b_listener *l, struct s5b_host *h)
 {
-	const struct account *a = snd->acct;
-	char addrs[8][64], host[256];
+	char addrs[S5B_MAX_HOSTS - 1][256];
 	unsigned short port;
 	int n = 0, na, i;
 
 	if (l != NULL) {
 		port = s5b_listener_port(l);
-		if (a->s5b_listen != NULL) {
-			unsigned short ignored = 0;
-			hostport_parse(a->s5b_listen, host, sizeof(host), &ignored);
-		}
-		if (a->s5b_address != NULL || (a->s5b_listen != NULL &&
-					       strcmp(host, "0.0.0.0") != 0 && strcmp(host, "::") != 0)) {
-			if (a->s5b_address != NULL)
-				hostport_parse(a->s5b_address, host, sizeof(host), &port);
+		na = s5b_advertised(session_fd(snd->s), snd->acct->s5b_listen,
+				    snd->acct->s5b_address, addrs, S5B_MAX_HOSTS - 1, &port);
+		for (i = 0; i < na; i++, n++) {
 			snprintf(h[n].jid, sizeof(h[n].jid), "%s", session_jid(snd->s));
-			snprintf(h[n].host, sizeof(h[n].host), "%s", host);
-			h[n++].port = port;
-		} else {
-			na = s5b_local_addrs(session_fd(snd->s), addrs, 8);
-			for (i = 0; i < na && n < S5B_MAX_HOSTS - 1; i++, n++) {
-				snprintf(h[n].jid, sizeof(h[n].jid), "%s", session_jid(snd->s));
-				snprintf(h[n].host, sizeof(h[n].host), "%.63s", addrs[i]);
-				h[n].port = port;
-			}
+			snprintf(h[n].host, sizeof(h[n].host), "%.255s", addrs[i]);
+			h[n].port = port;
 		}
 	}
 	if (snd->proxy.jid[0] != '\0')
@@ -552,8 +539,7 @@ static enum run sender_run_s5b(struct sender *snd, struct source *src, const cha
 			   struct xerr *err)
 {
 	const struct account *a = snd->acct;
-	long budget = (a->s5b_connect_timeout > 0 ? a->s5b_connect_timeout
-		       : S5B_DEFAULT_CONNECT_MS / 1000) * 1000L;
+	long budget = s5b_budget_ms(a->s5b_connect_timeout);
 	struct s5b_listener *l = NULL;
 	struct s5b_host hosts[S5B_MAX_HOSTS];
 	struct session_reply slot = { 0, NULL };

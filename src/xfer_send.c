@@ -290,6 +290,19 @@ static void tried_add(struct tried *t, int method, const char *why)
 	log_info("%s did not work: %s", method_name(method), why);
 }
 
+/* "s5b: why; ibb: why" into out. */
+static const char *tried_list(const struct tried *t, char *out, size_t len)
+{
+	size_t n = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < t->n && n < len; i++)
+		n += (size_t)snprintf(out + n, len - n, "%s%s: %s", i ? "; " : "",
+				      method_name(t->method[i]), t->why[i]);
+	return out;
+}
+
 /* Stops a wait: signal, peer gone, connection lost. 1 with err set. */
 static int sender_interrupted(struct sender *snd, struct xerr *err)
 {
@@ -731,6 +744,7 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct i
 	unsigned done = 0;
 	int block = snd->block, rounds, i, k;
 	enum run res = RUN_NEXT;
+	char list[sizeof(err->msg)];
 
 	code = source_open(&src, path, snd->o->json, err);
 	if (code != XE_OK)
@@ -826,33 +840,18 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct i
 	if (res == RUN_FAIL && t.n > 0) {
 		/* Say what was tried before the method that failed for good. */
 		struct xerr last = *err;
-		size_t len;
 		xerr_clear(err);
-		len = (size_t)snprintf(err->msg, sizeof(err->msg), "%s (after", last.msg);
-		for (i = 0; i < t.n && len < sizeof(err->msg); i++)
-			len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len, "%s%s: %s",
-						i ? "; " : " ", method_name(t.method[i]), t.why[i]);
-		if (len < sizeof(err->msg))
-			snprintf(err->msg + len, sizeof(err->msg) - len, ")");
-		err->code = last.code;
+		return xerr_set(err, last.code, "%s (after %s)", last.msg, tried_list(&t, list,
+									       sizeof(list)));
 	}
 	if (res == RUN_FAIL)
 		return err->code;
-	{
-		char msg[sizeof(err->msg)];
-		size_t len = 0;
-
-		xerr_clear(err); /* the summary replaces the last method's error */
-		if (rounds >= 8 && t.n == 0)
-			return xerr_set(err, XE_PROTOCOL, "%s kept refusing the in-band bytestream",
-					snd->peer);
-		len += (size_t)snprintf(msg, sizeof(msg), "no transfer method worked with %s",
-					snd->peer);
-		for (i = 0; i < t.n && len < sizeof(msg); i++)
-			len += (size_t)snprintf(msg + len, sizeof(msg) - len, "; %s: %s",
-						method_name(t.method[i]), t.why[i]);
-		return xerr_set(err, XE_UNAVAILABLE, "%s", msg);
-	}
+	xerr_clear(err); /* the summary replaces the last method's error */
+	if (rounds >= 8 && t.n == 0)
+		return xerr_set(err, XE_PROTOCOL, "%s kept refusing the in-band bytestream",
+				snd->peer);
+	return xerr_set(err, XE_UNAVAILABLE, "no transfer method worked with %s; %s", snd->peer,
+			tried_list(&t, list, sizeof(list)));
 }
 
 /* ---- batches: many files, several recipients, retries ---- */

@@ -80,7 +80,11 @@ static void rx_finished(struct receiver *r, struct rx *x);
 static void rx_done(struct receiver *r, struct rx *x, const char *path);
 static int rx_unused(struct rx *x);
 static void rx_no_s5b(struct rx *x);
-static void rx_drop(struct receiver *r, struct rx *x);
+
+static const char *rx_method(const struct rx *x)
+{
+	return x->state == RX_IBB ? "ibb" : x->state == RX_OOB ? "oob" : "s5b";
+}
 
 static int allowed(struct receiver *r, const char *from)
 {
@@ -97,18 +101,17 @@ static void rx_unlink(struct receiver *r, struct rx *x)
 			break;
 		}
 	}
+	/* Whatever x still owns goes with it: a file not delivered is removed. */
 	job_finish(&x->job);
-	if (x->conn.fd >= 0 && x->state == RX_S5B_CONNECTING)
+	if (x->conn.fd >= 0)
 		close(x->conn.fd);
 	sink_abort(x->data.sink);
+	sink_abort(x->sink);
+	if (x->pr_started)
+		progress_finish(&x->pr, 0, rx_method(x));
 	if (x->iq != NULL)
 		xmpp_stanza_release(x->iq);
 	free(x);
-}
-
-static const char *rx_method(const struct rx *x)
-{
-	return x->state == RX_IBB ? "ibb" : x->state == RX_OOB ? "oob" : "s5b";
 }
 
 /* Ends a transfer that failed here: the temp file goes, the sender is
@@ -128,9 +131,7 @@ static void rx_fail(struct receiver *r, struct rx *x, enum xerr_code code, const
 			return;
 		}
 	}
-	sink_abort(x->sink);
-	x->sink = NULL;
-	if (x->pr_started)
+	if (x->pr_started) /* the bar ends before the error line */
 		progress_finish(&x->pr, 0, rx_method(x));
 	x->pr_started = 0;
 	if (tell_peer && x->state == RX_IBB && session_connected(r->s))
@@ -276,7 +277,7 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 			next = y->next;
 			if (strcmp(y->peer, from) == 0 && rx_unused(y)) {
 				log_debug("a new offer from %s replaces stream %s", from, y->offer.sid);
-				rx_drop(r, y);
+				rx_unlink(r, y); /* not counted as handled */
 			}
 		}
 	}
@@ -508,17 +509,6 @@ static void rx_no_s5b(struct rx *x)
 	x->nmethods = n;
 	x->state = RX_OFFERED;
 	x->last_ms = session_now_ms();
-}
-
-/* Forgets a stream that never carried data, without counting it. */
-static void rx_drop(struct receiver *r, struct rx *x)
-{
-	job_finish(&x->job);
-	sink_abort(x->sink);
-	x->sink = NULL;
-	if (x->pr_started)
-		progress_finish(&x->pr, 0, rx_method(x));
-	rx_unlink(r, x);
 }
 
 /* 1 if the sender may now use method m on x. */

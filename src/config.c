@@ -17,6 +17,7 @@
 
 #include <openssl/crypto.h>
 
+#include "clock.h"
 #include "config.h"
 #include "jid.h"
 #include "si.h"
@@ -25,14 +26,6 @@
 #define PASSWORD_CMD_SECONDS 120
 
 extern char **environ;
-
-static long long config_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 enum config_type {
 	CT_STRING, CT_PATH, CT_PORT, CT_TLS, CT_METHODS, CT_JIDS, CT_BLOCK, CT_WINDOW, CT_SIZE,
@@ -718,7 +711,7 @@ static long read_first_line(int fd, char *buf, size_t len, long long deadline)
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long long left = deadline - config_now_ms();
+		long long left = deadline - clock_ms();
 		char *nl;
 		ssize_t r;
 		int rc;
@@ -787,7 +780,7 @@ enum xerr_code account_resolve_password(struct account *acct, struct xerr *err)
 				acct->name, strerror(i));
 	}
 	n = read_first_line(pfd[0], buf, sizeof(buf),
-			    config_now_ms() + PASSWORD_CMD_SECONDS * 1000LL);
+			    clock_ms() + PASSWORD_CMD_SECONDS * 1000LL);
 	close(pfd[0]); /* a command that goes on writing gets SIGPIPE */
 	/* Reap it within a few seconds; one that lingers is killed. */
 	for (i = 0; i < 50 && (w = waitpid(pid, &status, WNOHANG)) == 0; i++)

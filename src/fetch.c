@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "fetch.h"
 #include "log.h"	/* log_printable() only: it keeps no state */
 #include "sink.h"
@@ -34,14 +35,6 @@ struct fetch {
 void fetch_global_init(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Parses one Content-Length value: digits between optional whitespace. */
@@ -135,7 +128,7 @@ static size_t fetch_header(char *buf, size_t size, size_t n, void *data)
 	long long v;
 
 	(void)size;	/* always 1 */
-	f->last = now_ms();
+	f->last = clock_ms();
 	if (f->begun)
 		return n;	/* trailers */
 	if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
@@ -180,7 +173,7 @@ static size_t fetch_write(char *buf, size_t size, size_t n, void *data)
 	struct fetch *f = data;
 
 	(void)size;
-	f->last = now_ms();
+	f->last = clock_ms();
 	if (!f->begun) {
 		xerr_set(f->err, XE_PROTOCOL, "the server at %s sent data before its header",
 			 f->where);
@@ -210,7 +203,7 @@ static int fetch_connected(void *data, char *remote_ip, char *local_ip, int remo
 	struct fetch *f = data;
 
 	f->connected = 1;
-	f->last = now_ms();
+	f->last = clock_ms();
 	return CURL_PREREQFUNC_OK;
 }
 
@@ -349,7 +342,7 @@ static enum xerr_code fetch_run(struct fetch *f, CURLM *m, CURLcode *res, struct
 	const struct fetch_args *a = f->a;
 
 	*res = CURLE_OK;
-	f->last = now_ms();
+	f->last = clock_ms();
 	for (;;) {
 		struct curl_waitfd w = { .fd = a->cancel_fd, .events = CURL_WAIT_POLLIN };
 		long limit = a->idle_ms;
@@ -367,7 +360,7 @@ static enum xerr_code fetch_run(struct fetch *f, CURLM *m, CURLcode *res, struct
 			return XE_OK;
 		if (f->begun && f->got == f->size && limit > FETCH_GRACE_MS)
 			limit = FETCH_GRACE_MS;
-		if (f->connected && now_ms() - f->last >= limit) {
+		if (f->connected && clock_ms() - f->last >= limit) {
 			if (f->begun && f->got == f->size)
 				return XE_OK;
 			if (!f->begun)

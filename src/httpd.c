@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "httpd.h"
 #include "httpreq.h"
 
@@ -21,14 +22,6 @@
 /* How a step with one client ended: go on with it, drop it (it is gone,
  * too slow or answered), or stop serving. */
 enum conn { CONN_NEXT, CONN_DROP, CONN_CANCELLED, CONN_FAILED };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int cancelled(const struct pollfd *p)
 {
@@ -64,7 +57,7 @@ static int would_block(void)
 static enum conn send_all(const struct httpd_args *a, int fd, const char *buf, size_t len,
 			  struct xerr *err)
 {
-	long long last = now_ms();
+	long long last = clock_ms();
 	size_t off = 0;
 
 	while (off < len) {
@@ -73,14 +66,14 @@ static enum conn send_all(const struct httpd_args *a, int fd, const char *buf, s
 
 		if (n > 0) {
 			off += (size_t)n;
-			last = now_ms();
+			last = clock_ms();
 			continue;
 		}
 		if (n < 0 && !would_block())
 			return CONN_DROP;	/* the client went away */
-		if (now_ms() - last >= a->idle_ms)
+		if (clock_ms() - last >= a->idle_ms)
 			return CONN_DROP;	/* it takes nothing */
-		c = wait_fd(a, fd, POLLOUT, a->idle_ms - (now_ms() - last), err);
+		c = wait_fd(a, fd, POLLOUT, a->idle_ms - (clock_ms() - last), err);
 		if (c != CONN_NEXT)
 			return c;
 	}
@@ -96,7 +89,7 @@ static int file_error(int e)
 
 static enum conn send_body(const struct httpd_args *a, int fd, struct xerr *err)
 {
-	long long last = now_ms();
+	long long last = clock_ms();
 	off_t off = 0;
 
 	if (a->sent != NULL)
@@ -110,7 +103,7 @@ static enum conn send_body(const struct httpd_args *a, int fd, struct xerr *err)
 		if (n > 0) {
 			if (a->sent != NULL)
 				*a->sent = (long long)off;
-			last = now_ms();
+			last = clock_ms();
 			continue;
 		}
 		if (n == 0) {
@@ -125,9 +118,9 @@ static enum conn send_body(const struct httpd_args *a, int fd, struct xerr *err)
 				 strerror(errno));
 			return CONN_FAILED;
 		}
-		if (now_ms() - last >= a->idle_ms)
+		if (clock_ms() - last >= a->idle_ms)
 			return CONN_DROP;
-		c = wait_fd(a, fd, POLLOUT, a->idle_ms - (now_ms() - last), err);
+		c = wait_fd(a, fd, POLLOUT, a->idle_ms - (clock_ms() - last), err);
 		if (c != CONN_NEXT)
 			return c;
 	}
@@ -141,7 +134,7 @@ static enum conn send_body(const struct httpd_args *a, int fd, struct xerr *err)
 static enum conn read_head(const struct httpd_args *a, int fd, struct httpreq *r,
 			   struct xerr *err)
 {
-	long long deadline = now_ms() + a->head_ms;
+	long long deadline = clock_ms() + a->head_ms;
 	char buf[4096];
 
 	httpreq_init(r);
@@ -155,9 +148,9 @@ static enum conn read_head(const struct httpd_args *a, int fd, struct httpreq *r
 				return CONN_NEXT;
 			continue;
 		}
-		if (n == 0 || !would_block() || now_ms() >= deadline)
+		if (n == 0 || !would_block() || clock_ms() >= deadline)
 			return CONN_DROP;
-		c = wait_fd(a, fd, POLLIN, deadline - now_ms(), err);
+		c = wait_fd(a, fd, POLLIN, deadline - clock_ms(), err);
 		if (c != CONN_NEXT)
 			return c;
 	}
@@ -168,7 +161,7 @@ static enum conn read_head(const struct httpd_args *a, int fd, struct httpreq *r
  * can destroy the response before the client has read it. */
 static enum conn linger(const struct httpd_args *a, int fd, struct xerr *err)
 {
-	long long deadline = now_ms() + HTTPD_LINGER_MS;
+	long long deadline = clock_ms() + HTTPD_LINGER_MS;
 	size_t total = 0;
 	char buf[4096];
 
@@ -181,9 +174,9 @@ static enum conn linger(const struct httpd_args *a, int fd, struct xerr *err)
 			total += (size_t)n;
 			continue;
 		}
-		if (n == 0 || !would_block() || now_ms() >= deadline)
+		if (n == 0 || !would_block() || clock_ms() >= deadline)
 			break;
-		c = wait_fd(a, fd, POLLIN, deadline - now_ms(), err);
+		c = wait_fd(a, fd, POLLIN, deadline - clock_ms(), err);
 		if (c != CONN_NEXT)
 			return c;
 	}

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "codec.h"
 #include "config.h"
 #include "s5b.h"
@@ -39,14 +40,6 @@ void s5b_hash(const char *sid, const char *requester, const char *target,
 	digest_free(d);
 	memcpy(out, hex, SOCKS5_HASH_LEN);
 	out[SOCKS5_HASH_LEN] = '\0';
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Text form of an address; IPv4-mapped IPv6 as IPv4. */
@@ -261,7 +254,7 @@ static void pend_step(struct s5b_listener *l, struct pending *p)
 
 	r = recv(p->fd, in, sizeof(in), 0);
 	if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-		if (now_ms() > p->deadline)
+		if (clock_ms() > p->deadline)
 			pend_drop(l, p, 1);
 		return;
 	}
@@ -318,7 +311,7 @@ int s5b_listener_step(struct s5b_listener *l)
 			continue;
 		}
 		l->pend[i].fd = fd;
-		l->pend[i].deadline = now_ms() + l->handshake_ms;
+		l->pend[i].deadline = clock_ms() + l->handshake_ms;
 		socks5_init(&l->pend[i].p, SOCKS5_SERVER);
 	}
 	for (i = 0; i < S5B_PENDING; i++)
@@ -366,7 +359,7 @@ static int send_all(struct job *j, int fd, const unsigned char *buf, size_t n,
 	int rc;
 
 	while (off < n) {
-		rc = job_wait_fd(j, fd, POLLOUT, (long)(deadline - now_ms()));
+		rc = job_wait_fd(j, fd, POLLOUT, (long)(deadline - clock_ms()));
 		if (rc <= 0) {
 			snprintf(why, wlen, "%s", rc == 0 ? "timed out" : "cancelled");
 			return -1;
@@ -399,7 +392,7 @@ static int client_handshake(struct job *j, int fd, const char *hash, long long d
 	if (send_all(j, fd, out, n, deadline, why, wlen) < 0)
 		return -1;
 	for (;;) {
-		rc = job_wait_fd(j, fd, POLLIN, (long)(deadline - now_ms()));
+		rc = job_wait_fd(j, fd, POLLIN, (long)(deadline - clock_ms()));
 		if (rc <= 0) {
 			snprintf(why, wlen, "%s", rc == 0 ? "no SOCKS5 answer in time" : "cancelled");
 			return -1;
@@ -458,7 +451,7 @@ static int connect_one(struct job *j, const struct s5b_host *h, long long deadli
 			continue;
 		}
 		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
-			rc = job_wait_fd(j, fd, POLLOUT, (long)(deadline - now_ms()));
+			rc = job_wait_fd(j, fd, POLLOUT, (long)(deadline - clock_ms()));
 			soerr = 0;
 			sl = sizeof(soerr);
 			if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
@@ -471,7 +464,7 @@ static int connect_one(struct job *j, const struct s5b_host *h, long long deadli
 		}
 		close(fd);
 		fd = -1;
-		if (rc < 0 || now_ms() >= deadline)
+		if (rc < 0 || clock_ms() >= deadline)
 			break;
 	}
 	freeaddrinfo(ai);
@@ -486,7 +479,7 @@ void s5b_connect_job(struct job *j)
 	c->used = -1;
 	c->fd = -1;
 	for (i = 0; i < c->n && i < S5B_MAX_HOSTS; i++) {
-		long long deadline = now_ms() + c->budget_ms;
+		long long deadline = clock_ms() + c->budget_ms;
 		fd = connect_one(j, &c->hosts[i], deadline, c->why[i], sizeof(c->why[i]));
 		if (fd >= 0 && client_handshake(j, fd, c->hash, deadline, c->why[i],
 						sizeof(c->why[i])) == 0) {

@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "clock.h"
 #include "jid.h"
 #include "log.h"
 #include "session.h"
@@ -125,10 +126,7 @@ static const xmpp_mem_t session_mem = {
 
 long long session_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_ms();
 }
 
 static struct session *session_of(const xmpp_conn_t *conn)

@@ -269,3 +269,47 @@ wait_receiving() {
 	done
 	fail "no transfer into $dir reached $min bytes within $secs s"
 }
+
+# prosody_restart [DOWN_SECONDS]: stop the private server, keep it down for
+# DOWN_SECONDS (default 1), and start it again on the same ports with the
+# same accounts (its data directory is kept).
+prosody_restart() {
+	local down=${1:-1}
+	prosody_stop
+	sleep "$down"
+	(cd "$PROSODY_DIR" && exec setsid prosody --config "$PROSODY_DIR/prosody.cfg.lua" -F \
+		>>"$PROSODY_DIR/stdout.log" 2>&1 </dev/null) &
+	PROSODY_PID=$!
+	wait_port "$C2S_PORT" 10 || { cat "$PROSODY_DIR/stdout.log" >&2; fail "prosody did not restart"; }
+}
+
+# start_daemon CONFIG [ARGS...]: `xfer daemon -f -c CONFIG ARGS` in the
+# background, stderr (its log) in $T/daemon.err, stdout in $T/daemon.out;
+# waits (bounded) until it is online. Sets DAEMON_PID.
+start_daemon() {
+	local cfg=$1 i
+	shift
+	: > "$T/daemon.err"
+	"$XFER" daemon -f -c "$cfg" "$@" >"$T/daemon.out" 2>"$T/daemon.err" </dev/null &
+	DAEMON_PID=$!
+	at_exit "kill $DAEMON_PID 2>/dev/null"
+	wait_log "$T/daemon.err" "online as" 10 "$DAEMON_PID"
+}
+
+# wait_log FILE TEXT [SECONDS [PID]]: until FILE holds the fixed string TEXT;
+# fails after SECONDS (default 10), or as soon as PID (if given) has exited.
+wait_log() {
+	local file=$1 text=$2 secs=${3:-10} pid=${4:-} i
+	for ((i = 0; i < secs * 10; i++)); do
+		grep -qF -- "$text" "$file" 2>/dev/null && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			cat "$file"; fail "process $pid exited before '$text' appeared in $(basename "$file")"
+		fi
+		sleep 0.1
+	done
+	cat "$file"
+	fail "'$text' did not appear in $(basename "$file") within $secs s"
+}
+
+# count_log FILE TEXT: how many lines of FILE hold the fixed string TEXT
+count_log() { grep -cF -- "$2" "$1" 2>/dev/null || true; }

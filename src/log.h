@@ -9,10 +9,24 @@
 
 #include <stddef.h>
 
+#include "xerr.h"
+
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 
 /* verbosity: -1 for -q, 0 by default, +1 per -v. */
 void log_init(const char *progname, int verbosity);
+
+/* Where messages go (the daemon's `log`): "stderr" (the default),
+ * "syslog" (ident progname, LOG_PID, facility daemon), or an absolute
+ * path, appended to, each line stamped "YYYY-MM-DDTHH:MM:SSZ prog[PID]: ".
+ * On failure the target is unchanged and err says why (XE_CONFIG for a
+ * bad spec, XE_CANTCREAT for a file that cannot be opened). */
+enum xerr_code log_target(const char *spec, struct xerr *err);
+/* Opens the log file again by name (after logrotate moved it); a no-op
+ * for stderr and syslog. On failure the old file stays in use. */
+enum xerr_code log_reopen(struct xerr *err);
+/* The descriptor of the log file, or -1 when the target is not a file. */
+int log_file_fd(void);
 int log_enabled(enum log_level level);
 
 void log_msg(enum log_level level, const char *fmt, ...)

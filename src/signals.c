@@ -4,12 +4,18 @@
 
 #include "signals.h"
 
-static volatile sig_atomic_t caught;
+static volatile sig_atomic_t caught, count, hup, daemon_mode;
 
 static void signals_handler(int sig)
 {
+	if (sig == SIGHUP && daemon_mode) {
+		hup = 1;
+		return;
+	}
 	if (caught == 0)
 		caught = sig;
+	if (count < 100)
+		count++;
 }
 
 void signals_init(void)
@@ -28,4 +34,22 @@ void signals_init(void)
 int signals_caught(void)
 {
 	return caught;
+}
+
+int signals_count(void)
+{
+	return count;
+}
+
+void signals_daemon(void)
+{
+	daemon_mode = 1;
+}
+
+int signals_reload(void)
+{
+	if (!hup)
+		return 0;
+	hup = 0;
+	return 1;
 }

@@ -29,7 +29,7 @@ extern char **environ;
 
 enum config_type {
 	CT_STRING, CT_PATH, CT_PORT, CT_TLS, CT_METHODS, CT_JIDS, CT_BLOCK, CT_WINDOW, CT_SIZE,
-	CT_LISTEN, CT_HOSTPORT, CT_PROXY, CT_SECONDS,
+	CT_LISTEN, CT_HOSTPORT, CT_PROXY, CT_SECONDS, CT_COUNT, CT_LOG,
 };
 
 struct config_key {
@@ -59,6 +59,10 @@ static const struct config_key config_keys[] = {
 	{ "s5b_connect_timeout", CT_SECONDS, offsetof(struct account, s5b_connect_timeout) },
 	{ "oob_listen",   CT_LISTEN, offsetof(struct account, oob_listen) },
 	{ "oob_address",  CT_HOSTPORT, offsetof(struct account, oob_address) },
+	{ "max_concurrent", CT_COUNT, offsetof(struct account, max_concurrent) },
+	{ "on_receive",   CT_STRING, offsetof(struct account, on_receive) },
+	{ "log",          CT_LOG,    offsetof(struct account, log) },
+	{ "pidfile",      CT_PATH,   offsetof(struct account, pidfile) },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -87,6 +91,9 @@ static void account_free(struct account *a)
 	free(a->s5b_proxy);
 	free(a->oob_listen);
 	free(a->oob_address);
+	free(a->on_receive);
+	free(a->log);
+	free(a->pidfile);
 }
 
 void config_free(struct config *cfg)
@@ -229,15 +236,59 @@ int config_parse_methods(const char *list, int *out, int max, char *bad)
 	return 0;
 }
 
+/* The domain a pattern word names ("*@D" or "*@*.D"), with *sub set for
+ * the second form; NULL if word is not a pattern. */
+static const char *config_pattern(const char *word, int *sub)
+{
+	if (strncmp(word, "*@", 2) != 0)
+		return NULL;
+	*sub = strncmp(word + 2, "*.", 2) == 0;
+	return word + (*sub ? 4 : 2);
+}
+
+int config_jid_word_ok(const char *word, const char **why)
+{
+	struct jid j;
+	const char *domain;
+	int sub;
+
+	if ((domain = config_pattern(word, &sub)) == NULL)
+		return jid_parse(word, &j, why);
+	if (jid_parse(domain, &j, why) < 0)
+		return -1;
+	if (j.local[0] != '\0' || j.resource[0] != '\0' || strchr(domain, '*') != NULL) {
+		*why = "a pattern is *@DOMAIN or *@*.DOMAIN, with no resource";
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 if domain d is base (sub = 0) or a subdomain of it (sub = 1). */
+static int config_domain_match(const char *d, const char *base, int sub)
+{
+	size_t dl = strlen(d), bl = strlen(base);
+
+	if (!sub)
+		return strcasecmp(d, base) == 0;
+	return dl > bl + 1 && d[dl - bl - 1] == '.' && strcasecmp(d + dl - bl, base) == 0;
+}
+
 int config_jid_allowed(const char *list, const char *jid)
 {
 	char *copy, *w, *save = NULL;
 	struct jid want, got;
-	int ok = 0;
+	const char *domain;
+	int ok = 0, sub;
 
 	if (list == NULL || jid_parse(jid, &got, NULL) < 0 || (copy = strdup(list)) == NULL)
 		return 0;
 	for (w = strtok_r(copy, " ,\t", &save); w != NULL && !ok; w = strtok_r(NULL, " ,\t", &save)) {
+		if ((domain = config_pattern(w, &sub)) != NULL) {
+			/* Accounts only: a bare domain (a server or service) is
+			 * not "an account at DOMAIN". */
+			ok = got.local[0] != '\0' && config_domain_match(got.domain, domain, sub);
+			continue;
+		}
 		if (jid_parse(w, &want, NULL) < 0 || !jid_same_bare(&want, &got))
 			continue;
 		ok = want.resource[0] == '\0' || strcmp(want.resource, got.resource) == 0;
@@ -383,14 +434,14 @@ static enum xerr_code config_value(struct config *cfg, struct account *a,
 	}
 	case CT_JIDS: {
 		char *copy = strdup(value), *w, *save = NULL;
-		struct jid j;
 		const char *why;
 		if (copy == NULL)
 			return xerr_set(err, XE_SOFTWARE, "out of memory");
 		for (w = strtok_r(copy, " ,\t", &save); w != NULL; w = strtok_r(NULL, " ,\t", &save)) {
-			if (jid_parse(w, &j, &why) < 0) {
+			if (config_jid_word_ok(w, &why) < 0) {
 				xerr_set(err, XE_CONFIG, "%s:%d: '%s' in accept_from is not a JID "
-					 "(%s)", cfg->path, lineno, w, why);
+					 "or a pattern like *@example.org (%s)", cfg->path, lineno,
+					 w, why);
 				free(copy);
 				return err->code;
 			}
@@ -461,6 +512,25 @@ static enum xerr_code config_value(struct config *cfg, struct account *a,
 		*(int *)field = (int)v;
 		break;
 	}
+	case CT_COUNT: {
+		char *end;
+		long v;
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || v < 1 || v > 100)
+			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be a number from 1 to "
+					"100, not '%s'", cfg->path, lineno, k->name, value);
+		*(int *)field = (int)v;
+		break;
+	}
+	case CT_LOG:
+		if (strcmp(value, "syslog") != 0 && strcmp(value, "stderr") != 0 &&
+		    value[0] != '/')
+			return xerr_set(err, XE_CONFIG, "%s:%d: log must be syslog, stderr or "
+					"an absolute file name, not '%s'", cfg->path, lineno, value);
+		if ((*(char **)field = strdup(value)) == NULL)
+			return xerr_set(err, XE_SOFTWARE, "out of memory");
+		break;
 	case CT_TLS:
 		if (strcmp(value, "required") == 0)
 			*(enum tls_mode *)field = TLS_REQUIRED;

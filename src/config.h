@@ -46,6 +46,10 @@ struct account {
 	int s5b_connect_timeout;	/* seconds per streamhost; 0: default */
 	char *oob_listen;	/* ADDR[:PORT] of the OOB HTTP server; NULL: all */
 	char *oob_address;	/* HOST[:PORT] advertised in OOB URLs */
+	int max_concurrent;	/* transfers at once (recv, daemon); 0: default */
+	char *on_receive;	/* daemon: command run after each delivered file */
+	char *log;		/* daemon: "syslog", "stderr" or an absolute path */
+	char *pidfile;		/* daemon: pidfile path; NULL: default */
 	unsigned long seen;	/* bit per key, to refuse duplicates */
 	int tls_line;
 };
@@ -90,9 +94,17 @@ int config_parse_methods(const char *list, int *out, int max, char *bad);
 /* "100", "10K", "5M", "2G", "1T" (powers of 1024) -> bytes; 0 or -1. */
 int config_parse_size(const char *s, long long *out);
 
-/* 1 if jid (a full or bare JID) is allowed by list (JIDs separated by
- * spaces or commas; a bare JID allows every resource). */
+#define CONFIG_MAX_CONCURRENT 4	/* default of max_concurrent */
+
+/* 1 if jid (a full or bare JID) is allowed by list (words separated by
+ * spaces or commas): a bare JID allows every resource, a full JID only
+ * itself, "*@DOMAIN" every account at DOMAIN and "*@*.DOMAIN" every
+ * account at a subdomain of DOMAIN (not DOMAIN itself). */
 int config_jid_allowed(const char *list, const char *jid);
+
+/* 0 if word is a JID or a pattern that accept_from takes; else -1 with a
+ * short reason in *why. */
+int config_jid_word_ok(const char *word, const char **why);
 
 /* "HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 address into
  * host and *port (left as is when absent). 0, or -1 if malformed. */

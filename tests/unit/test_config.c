@@ -36,7 +36,25 @@ static const struct parse_case parse_cases[] = {
 	{ "empty methods", "jid = a@b.c\npassword = x\nmethods = ,\n", XE_CONFIG,
 	  "unknown method ',' in methods" },
 	{ "bad accept_from", "jid = a@b.c\npassword = x\naccept_from = b@c.d, @x\n",
-	  XE_CONFIG, "t.conf:3: '@x' in accept_from is not a JID (empty localpart before '@')" },
+	  XE_CONFIG, "t.conf:3: '@x' in accept_from is not a JID or a pattern like *@example.org "
+	  "(empty localpart before '@')" },
+	{ "accept_from patterns", "jid = a@b.c\npassword = x\naccept_from = *@b.c *@*.example.org x@y\n",
+	  XE_OK, NULL },
+	{ "pattern with a resource", "jid = a@b.c\npassword = x\naccept_from = *@b.c/home\n",
+	  XE_CONFIG, "'*@b.c/home' in accept_from is not a JID or a pattern like *@example.org "
+	  "(a pattern is *@DOMAIN or *@*.DOMAIN, with no resource)" },
+	{ "pattern for every domain", "jid = a@b.c\npassword = x\naccept_from = *@*\n",
+	  XE_CONFIG, "'*@*' in accept_from is not a JID or a pattern" },
+	{ "pattern with a star inside", "jid = a@b.c\npassword = x\naccept_from = *@a.*.org\n",
+	  XE_CONFIG, "'*@a.*.org' in accept_from is not a JID or a pattern" },
+	{ "daemon keys", "jid = a@b.c\npassword = x\nmax_concurrent = 12\non_receive = echo \"$XFER_PATH\"\n"
+	  "log = /var/log/xfer.log\npidfile = /run/xfer.pid\n", XE_OK, NULL },
+	{ "max_concurrent zero", "jid = a@b.c\npassword = x\nmax_concurrent = 0\n",
+	  XE_CONFIG, "t.conf:3: max_concurrent must be a number from 1 to 100, not '0'" },
+	{ "max_concurrent too big", "jid = a@b.c\npassword = x\nmax_concurrent = 101\n",
+	  XE_CONFIG, "max_concurrent must be a number from 1 to 100, not '101'" },
+	{ "relative log file", "jid = a@b.c\npassword = x\nlog = xfer.log\n",
+	  XE_CONFIG, "t.conf:3: log must be syslog, stderr or an absolute file name, not 'xfer.log'" },
 	{ "block size too small", "jid = a@b.c\npassword = x\nibb_block_size = 100\n",
 	  XE_CONFIG, "t.conf:3: ibb_block_size must be a number from 512 to 65535, not '100'" },
 	{ "block size too big", "jid = a@b.c\npassword = x\nibb_block_size = 65536\n",
@@ -397,6 +415,39 @@ static void test_loopback(void)
 	ok(host_is_loopback(NULL) == 0, "loopback: NULL");
 }
 
+static void test_allowed(void)
+{
+	static const struct {
+		const char *list, *jid;
+		int want;
+	} cases[] = {
+		{ "alice@example.org", "alice@example.org/phone", 1 },
+		{ "alice@example.org", "ALICE@Example.ORG/phone", 1 },
+		{ "alice@example.org/home", "alice@example.org/phone", 0 },
+		{ "alice@example.org/home", "alice@example.org/home", 1 },
+		{ "bob@x.org, alice@example.org", "alice@example.org", 1 },
+		{ "*@example.org", "anyone@example.org/r", 1 },
+		{ "*@example.org", "anyone@EXAMPLE.org", 1 },
+		{ "*@example.org", "anyone@sub.example.org", 0 },
+		{ "*@example.org", "anyone@badexample.org", 0 },
+		{ "*@example.org", "example.org", 0 },
+		{ "*@*.example.org", "a@sub.example.org/r", 1 },
+		{ "*@*.example.org", "a@deep.sub.example.org", 1 },
+		{ "*@*.example.org", "a@example.org", 0 },
+		{ "*@*.example.org", "a@badexample.org", 0 },
+		{ "*@*.example.org", "a@.example.org", 0 },
+		{ "*@*.example.org", "sub.example.org", 0 },
+		{ "carol@x.org *@example.org", "carol@x.org/r", 1 },
+		{ "", "alice@example.org", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok(config_jid_allowed(cases[i].list, cases[i].jid) == cases[i].want,
+		   "allowed: '%s' by '%s' is %d", cases[i].jid, cases[i].list, cases[i].want);
+	ok(config_jid_allowed(NULL, "a@b.c") == 0, "allowed: no list");
+}
+
 int main(void)
 {
 	test_parse();
@@ -409,5 +460,6 @@ int main(void)
 	test_path();
 	test_load();
 	test_loopback();
+	test_allowed();
 	return tap_done();
 }

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "jid.h"
 #include "log.h"
+#include "caps.h"
 #include "session.h"
 
 enum session_state { SS_CONNECTING, SS_CONNECTED, SS_CLOSED };
@@ -334,6 +335,7 @@ static enum xerr_code session_login_error(struct session *s, const struct accoun
 
 #define NS_DISCO_INFO_S "http://jabber.org/protocol/disco#info"
 #define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+#define NS_PING "urn:xmpp:ping"
 
 static xmpp_stanza_t *session_new_child(xmpp_ctx_t *ctx, const char *name, const char *ns)
 {
@@ -400,14 +402,34 @@ void session_send(struct session *s, xmpp_stanza_t *st)
 	xmpp_stanza_release(st);
 }
 
+/* Our XEP-0115 ver (features as added so far): 0, or -1. */
+static int session_caps_ver(struct session *s, char ver[CAPS_VER_LEN])
+{
+	size_t n = 0;
+
+	while (n < SESSION_FEATURES && s->features[n] != NULL)
+		n++;
+	return caps_ver("client", "console", "xfer", s->features, n, ver);
+}
+
 void session_presence(struct session *s, const char *to, const char *type)
 {
 	xmpp_stanza_t *p = xmpp_presence_new(s->ctx);
+	char ver[CAPS_VER_LEN];
 
 	if (to != NULL)
 		xmpp_stanza_set_to(p, to);
 	if (type != NULL)
 		xmpp_stanza_set_type(p, type);
+	if (type == NULL && session_caps_ver(s, ver) == 0) {
+		/* Entity capabilities in every available presence. */
+		xmpp_stanza_t *c = session_new_child(s->ctx, "c", NS_CAPS);
+		xmpp_stanza_set_attribute(c, "hash", "sha-1");
+		xmpp_stanza_set_attribute(c, "node", CAPS_NODE);
+		xmpp_stanza_set_attribute(c, "ver", ver);
+		xmpp_stanza_add_child(p, c);
+		xmpp_stanza_release(c);
+	}
 	session_send(s, p);
 }
 
@@ -503,12 +525,26 @@ void session_error_of(xmpp_stanza_t *st, char *cond, size_t clen, char *text, si
 	}
 }
 
-static void session_disco_info(struct session *s, xmpp_stanza_t *req)
+/* disco#info, on no node or on our caps node CAPS_NODE#ver (XEP-0115). */
+static void session_disco_info(struct session *s, xmpp_stanza_t *req, const char *node)
 {
-	xmpp_stanza_t *q = session_new_child(s->ctx, "query", NS_DISCO_INFO_S);
-	xmpp_stanza_t *id = session_new_child(s->ctx, "identity", NULL);
+	xmpp_stanza_t *q, *id;
+	char ver[CAPS_VER_LEN], mine[sizeof(CAPS_NODE) + CAPS_VER_LEN + 1];
 	int i;
 
+	if (node != NULL) {
+		if (session_caps_ver(s, ver) < 0)
+			ver[0] = '\0';
+		snprintf(mine, sizeof(mine), "%s#%s", CAPS_NODE, ver);
+		if (ver[0] == '\0' || strcmp(node, mine) != 0) {
+			session_reply_error(s, req, "cancel", "item-not-found", NULL, NULL, NULL);
+			return;
+		}
+	}
+	q = session_new_child(s->ctx, "query", NS_DISCO_INFO_S);
+	id = session_new_child(s->ctx, "identity", NULL);
+	if (node != NULL)
+		xmpp_stanza_set_attribute(q, "node", node);
 	xmpp_stanza_set_attribute(id, "category", "client");
 	xmpp_stanza_set_attribute(id, "type", "console");
 	xmpp_stanza_set_attribute(id, "name", "xfer");
@@ -538,9 +574,12 @@ static int session_iq_dispatch(xmpp_conn_t *conn, xmpp_stanza_t *st, void *userd
 	while (child != NULL && !xmpp_stanza_is_tag(child))
 		child = xmpp_stanza_get_next(child);
 	ns = child != NULL ? xmpp_stanza_get_ns(child) : NULL;
-	if (ns != NULL && strcmp(type, "get") == 0 && strcmp(ns, NS_DISCO_INFO_S) == 0 &&
-	    xmpp_stanza_get_attribute(child, "node") == NULL) {
-		session_disco_info(s, st);
+	if (ns != NULL && strcmp(type, "get") == 0 && strcmp(ns, NS_DISCO_INFO_S) == 0) {
+		session_disco_info(s, st, xmpp_stanza_get_attribute(child, "node"));
+		return 1;
+	}
+	if (ns != NULL && strcmp(type, "get") == 0 && strcmp(ns, NS_PING) == 0) {
+		session_reply_result(s, st, NULL); /* XEP-0199: we are here */
 		return 1;
 	}
 	if (ns != NULL && strcmp(type, "set") == 0 && strcmp(ns, "jabber:iq:roster") == 0) {
@@ -685,6 +724,8 @@ enum xerr_code session_open(struct session **out, const struct account *acct,
 	xmpp_handler_add(s->conn, session_presence_dispatch, NULL, "presence", NULL, s);
 	xmpp_handler_add(s->conn, session_message_dispatch, NULL, "message", NULL, s);
 	session_add_feature(s, NS_DISCO_INFO_S);
+	session_add_feature(s, NS_CAPS);
+	session_add_feature(s, NS_PING);
 	*out = s;
 	return XE_OK;
 }

@@ -97,6 +97,35 @@ static struct poptOption recv_table[] = {
 	POPT_TABLEEND
 };
 
+static struct poptOption daemon_only[] = {
+	{ "foreground", 'f', POPT_ARG_NONE, &opts_v.foreground, 0,
+	  "stay in the foreground (for systemd and tests); log to stderr unless "
+	  "'log' says otherwise", NULL },
+	{ "dir", 'd', POPT_ARG_STRING, &opts_v.dir, 0,
+	  "save files in DIR (default: 'drop_dir' in the config; one is required)", "DIR" },
+	{ "from", 0, POPT_ARG_ARGV, &opts_v.from, 0,
+	  "accept offers from JID or a pattern like *@example.org (repeatable; "
+	  "added to 'accept_from' in the config)", "JID" },
+	{ "pidfile", 0, POPT_ARG_STRING, &opts_v.pidfile, 0,
+	  "write the pid to FILE and lock it (default: 'pidfile' in the config, "
+	  "else $XDG_RUNTIME_DIR/xfer-daemon-JID.pid)", "FILE" },
+	{ "log", 0, POPT_ARG_STRING, &opts_v.log, 0,
+	  "log to syslog, stderr or an absolute FILE (default: 'log' in the config, "
+	  "else stderr with -f, syslog otherwise)", "TARGET" },
+	{ "grace", 0, POPT_ARG_INT, &opts_v.grace, 0,
+	  "on SIGTERM or SIGINT, let running transfers finish for up to SEC seconds "
+	  "(default 30)", "SEC" },
+	{ "idle-timeout", 0, POPT_ARG_INT, &opts_v.idle_timeout, 0,
+	  "fail a transfer that makes no progress for SEC seconds (default 60)", "SEC" },
+	POPT_TABLEEND
+};
+
+static struct poptOption daemon_table[] = {
+	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, daemon_only, 0, "Options for daemon:", NULL },
+	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, common_table, 0, "Common options:", NULL },
+	POPT_TABLEEND
+};
+
 static struct poptOption check_table[] = {
 	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, check_only, 0, "Options for check:", NULL },
 	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, common_table, 0, "Common options:", NULL },
@@ -117,7 +146,8 @@ static const struct verb_info verbs[] = {
 	  "log in and report what the server offers for file transfer", check_table },
 	{ "send", VERB_SEND, 1, "[OPTION...] JID FILE...", "send files to JID", send_table },
 	{ "recv", VERB_RECV, 1, "[OPTION...]", "receive offered files", recv_table },
-	{ "daemon", VERB_DAEMON, 0, "", "stay online and receive into a drop directory", NULL },
+	{ "daemon", VERB_DAEMON, 1, "[OPTION...]", "stay online and receive into a drop directory",
+	  daemon_table },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
@@ -150,7 +180,8 @@ static int opts_check(struct xfer_opts *o, struct xerr *err)
 {
 	if (o->timeout == -1)
 		o->timeout = o->verb == VERB_RECV ? 0 : OPTS_DEFAULT_TIMEOUT;
-	if ((o->verb == VERB_CHECK || o->verb == VERB_RECV) && o->nargs > 0) {
+	if ((o->verb == VERB_CHECK || o->verb == VERB_RECV || o->verb == VERB_DAEMON) &&
+	    o->nargs > 0) {
 		xerr_set(err, XE_USAGE, "%s takes no arguments, not '%s'", o->verb_name, o->args[0]);
 		return -1;
 	}
@@ -185,6 +216,20 @@ static int opts_check(struct xfer_opts *o, struct xerr *err)
 		xerr_set(err, XE_USAGE, "--count must be at least 1");
 		return -1;
 	}
+	if (o->grace < 0 || o->grace > 3600) {
+		xerr_set(err, XE_USAGE, "--grace must be from 0 to 3600 seconds");
+		return -1;
+	}
+	if (o->log != NULL && strcmp(o->log, "syslog") != 0 && strcmp(o->log, "stderr") != 0 &&
+	    o->log[0] != '/') {
+		xerr_set(err, XE_USAGE, "--log must be syslog, stderr or an absolute file name, "
+			 "not '%s'", o->log);
+		return -1;
+	}
+	if (o->pidfile != NULL && o->pidfile[0] != '/') {
+		xerr_set(err, XE_USAGE, "--pidfile must be an absolute file name");
+		return -1;
+	}
 	if (o->method != NULL) {
 		int ms[4];
 		char bad[64];
@@ -208,6 +253,7 @@ int opts_parse(int argc, const char **argv, struct xfer_opts *o, struct xerr *er
 	opts_v.timeout = -1;
 	opts_v.idle_timeout = OPTS_DEFAULT_IDLE_TIMEOUT;
 	opts_v.count = 1;
+	opts_v.grace = OPTS_DEFAULT_GRACE;
 	opts_top = poptGetContext("xfer", argc, argv, top_table, POPT_CONTEXT_POSIXMEHARDER);
 	while ((rc = poptGetNextOpt(opts_top)) > 0) {
 		if (rc == OPT_VERBOSE)

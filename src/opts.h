@@ -33,12 +33,17 @@ struct xfer_opts {
 	char *dir;		/* recv: -d DIR */
 	const char **from;	/* recv: --from JID, repeatable; NULL-terminated */
 	int count;		/* recv: --count N */
+	int foreground;		/* daemon: -f */
+	char *pidfile;		/* daemon: --pidfile FILE */
+	char *log;		/* daemon: --log TARGET */
+	int grace;		/* daemon: --grace SEC */
 	const char **args;	/* positional arguments after the verb */
 	int nargs;
 };
 
 #define OPTS_DEFAULT_TIMEOUT 30
 #define OPTS_DEFAULT_IDLE_TIMEOUT 60
+#define OPTS_DEFAULT_GRACE 30
 
 /* Returns OPTS_RUN with o filled, OPTS_DONE after --help/--version, or
  * fills err (XE_USAGE) and returns -1. */

@@ -7,6 +7,7 @@
 #include <strophe.h>
 
 #include "check.h"
+#include "daemon.h"
 #include "xfer_recv.h"
 #include "xfer_send.h"
 #include "config.h"
@@ -53,6 +54,9 @@ int main(int argc, char **argv)
 		break;
 	case VERB_RECV:
 		recv_run(acct, &o, &err);
+		break;
+	case VERB_DAEMON:
+		daemon_run(acct, path, &o, &err);
 		break;
 	default:
 		xerr_set(&err, XE_SOFTWARE, "internal error: no handler for this command");

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The command line: help, version, verbs that are not built yet, usage errors
+# The command line: help, version, usage errors
 # (exit 64, on stderr, nothing on stdout).
 . "$TESTS_SRCDIR/lib.sh"
 
@@ -7,7 +7,8 @@ run_xfer 0 --help
 assert_grep "$T/out" "Usage: xfer [OPTION...] COMMAND [ARG...]"
 assert_grep "$T/out" "  check    log in and report what the server offers for file transfer"
 assert_grep "$T/out" "  send     send files to JID"
-assert_grep "$T/out" "  daemon   stay online and receive into a drop directory (not built yet)"
+assert_grep "$T/out" "  daemon   stay online and receive into a drop directory"
+assert_no_grep "$T/out" "not built yet"
 assert_grep "$T/out" "--config=FILE"
 [ ! -s "$T/err" ] || fail "--help wrote to stderr"
 
@@ -30,7 +31,10 @@ usage() {
 }
 usage "no command given; run 'xfer --help' for the list"
 usage "unknown command 'frob'; run 'xfer --help' for the list" frob
-usage "'daemon' is not built yet in xfer $(sed 's/xfer //' <<<"$("$XFER" --version)"); see xfer(1)" daemon x
+usage "daemon takes no arguments, not 'x'" daemon x
+usage "--grace must be from 0 to 3600 seconds" daemon --grace 3601
+usage "--log must be syslog, stderr or an absolute file name, not 'daemon.log'" daemon --log daemon.log
+usage "--pidfile must be an absolute file name" daemon --pidfile x.pid
 usage "--frob: unknown option (see 'xfer check --help')" check --frob
 usage "--bogus: unknown option (see 'xfer --help')" --bogus check
 usage "--timeout: missing argument (see 'xfer check --help')" check --timeout

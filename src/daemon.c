@@ -1,0 +1,750 @@
+/* daemon.c — see daemon.h */
+#define _GNU_SOURCE /* close_range() */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "daemon.h"
+#include "jid.h"
+#include "log.h"
+#include "session.h"
+#include "signals.h"
+#include "xfer_recv.h"
+
+extern char **environ;
+
+#define DAEMON_PING_EVERY_MS 60000L
+#define DAEMON_PING_TIMEOUT_MS 30000L
+#define DAEMON_START_WAIT_MS 120000	/* the starter waits this long for news */
+#define DAEMON_LOCK_NAME ".xfer-daemon.lock"
+
+/* An on_receive command still running. */
+struct child {
+	pid_t pid;
+	char path[4096];
+	struct child *next;
+};
+
+struct daemon {
+	const struct xfer_opts *o;
+	struct account *acct;	/* the account at start: the connection keys */
+	const char *cfg_path;
+	char dir[PATH_MAX];
+	char bare[2100];
+	char *on_receive;	/* reloadable */
+	char *log_spec;		/* the target in use */
+	int log_fixed;		/* --log given: a reload does not change it */
+	struct receiver *r;
+	struct session *s;
+	int ping_out;		/* a ping is waiting for its answer */
+	int ping_lost;		/* it was not answered */
+	long long ping_next;
+	struct child *children;
+	int attempt;		/* logins failed or lost in a row: the back-off */
+	long long online_ms;	/* when the current connection came up */
+	int notify_fd;		/* to the starting process, until it knows */
+	int pid_fd, dir_fd;
+	char pidfile[PATH_MAX];
+};
+
+long daemon_backoff_ms(int n, double rnd)
+{
+	long full = n >= 6 ? 60000L : 1000L << n;
+
+	if (full > 60000L)
+		full = 60000L;
+	if (rnd < 0)
+		rnd = 0;
+	if (rnd > 1)
+		rnd = 1;
+	return full / 2 + (long)((double)(full / 2) * rnd);
+}
+
+static double daemon_random(void)
+{
+	unsigned int v;
+
+	if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+		return 1.0;
+	return (double)v / (double)UINT_MAX;
+}
+
+/* Tells the starting process how the start went (once), as "CODE TEXT". */
+static void daemon_notify(struct daemon *d, enum xerr_code code, const char *msg)
+{
+	char line[1100];
+	int n;
+
+	if (d->notify_fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "%d %s", (int)code, msg);
+	if (n > 0 && write(d->notify_fd, line, (size_t)n < sizeof(line) ? (size_t)n
+			   : sizeof(line) - 1) < 0) {
+		/* The starter is gone; nobody to tell. */
+	}
+	close(d->notify_fd);
+	d->notify_fd = -1;
+}
+
+/* The starting process: wait for the daemon's verdict on its start. */
+static enum xerr_code daemon_wait_start(int fd, pid_t pid, struct xerr *err)
+{
+	char buf[1100];
+	size_t len = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	long long deadline = session_now_ms() + DAEMON_START_WAIT_MS;
+	char *end;
+	long code;
+
+	for (;;) {
+		long long left = deadline - session_now_ms();
+		ssize_t n;
+		int rc;
+
+		if (left <= 0)
+			return xerr_set(err, XE_TEMPFAIL, "the daemon (pid %ld) did not report "
+					"within %d s; see its log", (long)pid,
+					DAEMON_START_WAIT_MS / 1000);
+		rc = poll(&p, 1, (int)left);
+		if (rc < 0 && errno == EINTR) {
+			if (signals_caught())
+				return xerr_set(err, XE_SIGNAL, "stopped by signal %d while the "
+						"daemon (pid %ld) starts", signals_caught(),
+						(long)pid);
+			continue;
+		}
+		if (rc <= 0)
+			continue;
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || len + (size_t)n >= sizeof(buf) - 1) {
+			if (n > 0)
+				len += (size_t)n;
+			break;
+		}
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	code = strtol(buf, &end, 10);
+	if (len == 0 || end == buf || *end != ' ')
+		return xerr_set(err, XE_SOFTWARE, "the daemon (pid %ld) ended during start-up; "
+				"see its log", (long)pid);
+	if (code != XE_OK)
+		return xerr_set(err, (enum xerr_code)code, "%s", end + 1);
+	if (end[1] != '\0')
+		log_warn("the daemon (pid %ld) runs, but %s; it keeps trying", (long)pid, end + 1);
+	else
+		log_info("the daemon runs (pid %ld)", (long)pid);
+	return XE_OK;
+}
+
+/* Forks: the parent waits for the child's start-up verdict and returns
+ * 1 with err set from it; the child returns 0 in a new session, with
+ * stdio on /dev/null (stderr on the log file when there is one). */
+static int daemon_detach(struct daemon *d, struct xerr *err)
+{
+	int fds[2], null;
+	pid_t pid;
+
+	if (pipe(fds) < 0) {
+		xerr_set(err, XE_SOFTWARE, "pipe: %s", strerror(errno));
+		return 1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		xerr_set(err, XE_SOFTWARE, "cannot start the daemon: fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return 1;
+	}
+	if (pid > 0) {
+		close(fds[1]);
+		daemon_wait_start(fds[0], pid, err);
+		close(fds[0]);
+		return 1;
+	}
+	close(fds[0]);
+	d->notify_fd = fds[1];
+	fcntl(d->notify_fd, F_SETFD, FD_CLOEXEC);
+	setsid();
+	if (chdir("/") < 0) {
+		/* Everything after this uses absolute paths. */
+	}
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(log_file_fd() >= 0 ? log_file_fd() : null, STDERR_FILENO);
+		close(null);
+	}
+	return 0;
+}
+
+/* Reads the pid written in a lock file, or 0. */
+static long daemon_lock_pid(int fd)
+{
+	char buf[64];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/* Opens and flocks path, then writes our pid (and what) into it. Returns
+ * the descriptor, -1 with err set, or -2 when another process holds it
+ * (*holder: its pid, or 0 if unknown). */
+static int daemon_lock(const char *path, const char *what, long *holder, struct xerr *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+	char line[2200];
+	int n;
+
+	if (fd < 0) {
+		xerr_set(err, errno == EACCES || errno == EROFS ? XE_CANTCREAT : XE_CANTCREAT,
+			 "cannot create the lock file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		*holder = daemon_lock_pid(fd);
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return -2;
+		xerr_set(err, XE_CANTCREAT, "cannot lock %s: %s", path, strerror(e));
+		return -1;
+	}
+	n = snprintf(line, sizeof(line), "%ld\n%s\n", (long)getpid(), what);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n) {
+		xerr_set(err, XE_IO, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The default pidfile: in $XDG_RUNTIME_DIR, else in /tmp/xfer-UID (ours). */
+static enum xerr_code daemon_default_pidfile(struct daemon *d, struct xerr *err)
+{
+	const char *run = getenv("XDG_RUNTIME_DIR");
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (run != NULL && run[0] == '/') {
+		if (snprintf(d->pidfile, sizeof(d->pidfile), "%s/xfer-daemon-%s.pid", run,
+			     d->bare) >= (int)sizeof(d->pidfile))
+			return xerr_set(err, XE_CANTCREAT, "the pidfile name is too long; set "
+					"--pidfile");
+		return XE_OK;
+	}
+	snprintf(dir, sizeof(dir), "/tmp/xfer-%ld", (long)geteuid());
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return xerr_set(err, XE_CANTCREAT, "cannot create %s for the pidfile: %s "
+				"(or set --pidfile)", dir, strerror(errno));
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0)
+		return xerr_set(err, XE_NOPERM, "%s is not a private directory of this user; "
+				"set --pidfile", dir);
+	if (snprintf(d->pidfile, sizeof(d->pidfile), "%s/daemon-%s.pid", dir, d->bare) >=
+	    (int)sizeof(d->pidfile))
+		return xerr_set(err, XE_CANTCREAT, "the pidfile name is too long; set --pidfile");
+	return XE_OK;
+}
+
+/* Both locks: one daemon per account (the pidfile) and per directory. */
+static enum xerr_code daemon_locks(struct daemon *d, struct xerr *err)
+{
+	char path[PATH_MAX + 32];
+	long holder = 0;
+	enum xerr_code rc;
+
+	if (d->o->pidfile != NULL || d->acct->pidfile != NULL)
+		snprintf(d->pidfile, sizeof(d->pidfile), "%s",
+			 d->o->pidfile != NULL ? d->o->pidfile : d->acct->pidfile);
+	else if ((rc = daemon_default_pidfile(d, err)) != XE_OK)
+		return rc;
+	d->pid_fd = daemon_lock(d->pidfile, d->bare, &holder, err);
+	if (d->pid_fd == -2) {
+		xerr_set(err, XE_TEMPFAIL, "another xfer daemon (pid %ld) is running for %s "
+			 "(pidfile %s)", holder, d->bare, d->pidfile);
+		d->pidfile[0] = '\0'; /* not ours to remove */
+		return XE_TEMPFAIL;
+	}
+	if (d->pid_fd < 0) {
+		d->pidfile[0] = '\0';
+		return err->code;
+	}
+	snprintf(path, sizeof(path), "%s/%s", d->dir, DAEMON_LOCK_NAME);
+	d->dir_fd = daemon_lock(path, d->bare, &holder, err);
+	if (d->dir_fd == -2)
+		return xerr_set(err, XE_TEMPFAIL, "another xfer daemon (pid %ld) receives into %s",
+				holder, d->dir);
+	return d->dir_fd < 0 ? err->code : XE_OK;
+}
+
+static void daemon_unlock(struct daemon *d)
+{
+	if (d->pid_fd >= 0) {
+		if (d->pidfile[0] != '\0')
+			unlink(d->pidfile);
+		close(d->pid_fd);
+	}
+	if (d->dir_fd >= 0)
+		close(d->dir_fd); /* the file stays: a lock, not a record */
+	d->pid_fd = d->dir_fd = -1;
+}
+
+/* NAME=value for the child's environment (malloc'd). */
+static char *daemon_env(const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 2;
+	char *s = malloc(n);
+
+	if (s != NULL)
+		snprintf(s, n, "%s=%s", name, value);
+	return s;
+}
+
+/* Runs on_receive for a delivered file; does not wait for it. */
+static void daemon_on_receive(void *arg, const struct receiver_delivery *dv)
+{
+	static const char *const names[] = { "XFER_PATH", "XFER_NAME", "XFER_SENDER",
+					     "XFER_SIZE", "XFER_METHOD" };
+	struct daemon *d = arg;
+	char size[32], **envp;
+	const char *values[5];
+	struct child *c;
+	size_t n = 0, i, k = 0;
+	pid_t pid;
+
+	if (d->on_receive == NULL)
+		return;
+	snprintf(size, sizeof(size), "%lld", dv->bytes);
+	values[0] = dv->path;
+	values[1] = dv->name;
+	values[2] = dv->peer;
+	values[3] = size;
+	values[4] = dv->method;
+	while (environ[n] != NULL)
+		n++;
+	envp = calloc(n + 6, sizeof(*envp));
+	c = calloc(1, sizeof(*c));
+	if (envp == NULL || c == NULL)
+		goto fail;
+	/* Untrusted values go in the environment only, never into the
+	 * command text: the shell does not expand them unless asked. */
+	for (i = k = 0; i < n; i++)
+		if (strncmp(environ[i], "XFER_", 5) != 0)
+			envp[k++] = environ[i];
+	for (i = 0; i < 5; i++)
+		if ((envp[k + i] = daemon_env(names[i], values[i])) == NULL)
+			goto fail;
+	snprintf(c->path, sizeof(c->path), "%s", dv->path);
+	pid = fork();
+	if (pid == 0) {
+		/* Only async-signal-safe calls from here to exec. */
+		sigset_t none;
+		int null = open("/dev/null", O_RDONLY);
+		char *argv[] = { "sh", "-c", d->on_receive, NULL };
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			close(null);
+		}
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		if (chdir(d->dir) < 0)
+			_exit(126);
+		if (close_range(3, ~0U, 0) < 0) {
+			int fd;
+			for (fd = 3; fd < 4096; fd++)
+				close(fd);
+		}
+		execve("/bin/sh", argv, envp);
+		_exit(127);
+	}
+	if (pid < 0) {
+		log_warn("on_receive for %s: cannot start it: %s", dv->path, strerror(errno));
+		goto fail;
+	}
+	log_debug("on_receive for %s started (pid %ld)", dv->path, (long)pid);
+	c->pid = pid;
+	c->next = d->children;
+	d->children = c;
+	c = NULL;
+fail:
+	if (envp != NULL)
+		for (i = 0; i < 5; i++)
+			free(envp[k + i]);
+	free(envp);
+	free(c);
+	if (envp == NULL)
+		log_warn("on_receive for %s: out of memory", dv->path);
+}
+
+/* Collects on_receive commands that ended, logging the failed ones. */
+static void daemon_reap(struct daemon *d)
+{
+	struct child **pp = &d->children, *c;
+	int status;
+
+	while ((c = *pp) != NULL) {
+		pid_t r = waitpid(c->pid, &status, WNOHANG);
+		if (r == 0 || (r < 0 && errno == EINTR)) {
+			pp = &c->next;
+			continue;
+		}
+		if (r == c->pid && WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			log_warn("on_receive for %s exited with status %d", c->path,
+				 WEXITSTATUS(status));
+		else if (r == c->pid && WIFSIGNALED(status))
+			log_warn("on_receive for %s was killed by signal %d", c->path,
+				 WTERMSIG(status));
+		else if (r == c->pid)
+			log_debug("on_receive for %s succeeded", c->path);
+		*pp = c->next;
+		free(c);
+	}
+}
+
+static enum xerr_code daemon_set_log(struct daemon *d, const char *spec, struct xerr *err)
+{
+	char *copy;
+
+	if (d->log_spec != NULL && strcmp(d->log_spec, spec) == 0)
+		return log_reopen(err);
+	if ((copy = strdup(spec)) == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	if (log_target(spec, err) != XE_OK) {
+		free(copy);
+		return err->code;
+	}
+	free(d->log_spec);
+	d->log_spec = copy;
+	return XE_OK;
+}
+
+/* After log_reopen() or a new target: commands started later write their
+ * output to the current log file (stderr is where it goes). */
+static void daemon_stderr_to_log(struct daemon *d)
+{
+	if (!d->o->foreground && log_file_fd() >= 0)
+		dup2(log_file_fd(), STDERR_FILENO);
+}
+
+/* The policy keys of acct (and --from) into the receiver. */
+static enum xerr_code daemon_policy(struct daemon *d, const struct account *a, struct xerr *err)
+{
+	char *allow = receiver_join_allowed(a->accept_from, d->o->from);
+	enum xerr_code rc;
+
+	if (allow == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	if (strspn(allow, " ") == strlen(allow)) {
+		free(allow);
+		return xerr_set(err, XE_USAGE, "nobody may send files here: name senders with "
+				"--from JID or 'accept_from' in the config");
+	}
+	rc = receiver_policy(d->r, allow, a->max_size, a->max_concurrent, err);
+	free(allow);
+	if (rc != XE_OK)
+		return rc;
+	free(d->on_receive);
+	d->on_receive = NULL;
+	if (a->on_receive != NULL && (d->on_receive = strdup(a->on_receive)) == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	return XE_OK;
+}
+
+/* SIGHUP: the policy keys and the log target from the file again. */
+static void daemon_reload(struct daemon *d)
+{
+	struct config cfg = { 0 };
+	struct account *a;
+	struct xerr err;
+
+	xerr_clear(&err);
+	if (config_load(d->cfg_path, &cfg, &err) != XE_OK ||
+	    (a = config_account(&cfg, d->o->account, &err)) == NULL ||
+	    (!d->log_fixed && daemon_set_log(d, a->log != NULL ? a->log : d->o->foreground
+					     ? "stderr" : "syslog", &err) != XE_OK) ||
+	    (d->log_fixed && log_reopen(&err) != XE_OK) ||
+	    daemon_policy(d, a, &err) != XE_OK) {
+		log_error("cannot reload %s: %s; keeping the old configuration", d->cfg_path,
+			  err.msg);
+		config_free(&cfg);
+		return;
+	}
+	daemon_stderr_to_log(d);
+	config_free(&cfg);
+	log_info("reloaded the configuration from %s", d->cfg_path);
+}
+
+static void daemon_ping_cb(struct session *s, xmpp_stanza_t *reply, void *arg)
+{
+	struct daemon *d = arg;
+
+	/* An error reply proves the server is there just as well. */
+	d->ping_out = 0;
+	if (reply == NULL)
+		d->ping_lost = 1;
+	(void)s;
+}
+
+/* Sleeps ms, or less if a stop or reload signal arrives. 1 if stopped. */
+static int daemon_pause(long ms)
+{
+	long long until = session_now_ms() + ms;
+
+	while (session_now_ms() < until) {
+		if (signals_caught())
+			return 1;
+		poll(NULL, 0, 100);
+	}
+	return signals_caught() != 0;
+}
+
+/* Logs in, retrying temporary failures with back-off. XE_OK with d->s
+ * connected, XE_SIGNAL when stopped while waiting, or a failure that
+ * retrying cannot fix. */
+static enum xerr_code daemon_connect(struct daemon *d, struct xerr *err)
+{
+	for (;;) {
+		struct xerr e;
+		long wait;
+
+		xerr_clear(&e);
+		if (session_open(&d->s, d->acct, OPTS_DEFAULT_TIMEOUT * 1000L, &e) == XE_OK)
+			break;
+		if (e.code == XE_NOPERM || e.code == XE_CONFIG || e.code == XE_SOFTWARE) {
+			daemon_notify(d, e.code, e.msg);
+			return xerr_set(err, e.code, "%s", e.msg);
+		}
+		wait = daemon_backoff_ms(d->attempt++, daemon_random());
+		log_warn("cannot connect: %s; retrying in %ld s", e.msg, (wait + 500) / 1000);
+		daemon_notify(d, XE_OK, e.msg);
+		if (daemon_pause(wait))
+			return XE_SIGNAL;
+		if (signals_reload())
+			daemon_reload(d);
+	}
+	receiver_attach(d->r, d->s);
+	d->online_ms = session_now_ms();
+	d->ping_out = d->ping_lost = 0;
+	d->ping_next = session_now_ms() + DAEMON_PING_EVERY_MS;
+	log_info("online as %s; receiving into %s", session_jid(d->s), d->dir);
+	daemon_notify(d, XE_OK, "");
+	return XE_OK;
+}
+
+/* Serves until the connection is lost (XE_UNAVAILABLE) or a stop signal. */
+static enum xerr_code daemon_serve(struct daemon *d)
+{
+	while (!signals_caught()) {
+		if (signals_reload())
+			daemon_reload(d);
+		receiver_step(d->r);
+		daemon_reap(d);
+		if (!session_connected(d->s) || d->ping_lost)
+			return XE_UNAVAILABLE;
+		if (!d->ping_out && session_now_ms() >= d->ping_next) {
+			/* XEP-0199: a server that is gone without a word is noticed. */
+			xmpp_ctx_t *ctx = session_ctx(d->s);
+			xmpp_stanza_t *iq = xmpp_iq_new(ctx, "get", NULL);
+			xmpp_stanza_t *ping = xmpp_stanza_new(ctx);
+
+			xmpp_stanza_set_name(ping, "ping");
+			xmpp_stanza_set_ns(ping, "urn:xmpp:ping");
+			xmpp_stanza_add_child(iq, ping);
+			xmpp_stanza_release(ping);
+			xmpp_stanza_set_to(iq, session_domain(d->s));
+			d->ping_out = 1;
+			d->ping_next = session_now_ms() + DAEMON_PING_EVERY_MS;
+			session_iq(d->s, iq, DAEMON_PING_TIMEOUT_MS, daemon_ping_cb, d);
+		}
+	}
+	return XE_OK;
+}
+
+/* A stop signal: no new offers; running transfers get the grace period,
+ * a second signal ends it. */
+static void daemon_stop(struct daemon *d)
+{
+	long long until = session_now_ms() + (long long)d->o->grace * 1000;
+	int active = receiver_active(d->r);
+
+	receiver_close(d->r);
+	log_info("stopping on signal %d: waiting up to %d s for %d transfer%s",
+		 signals_caught(), d->o->grace, active, active == 1 ? "" : "s");
+	while (d->s != NULL && receiver_active(d->r) > 0 && session_now_ms() < until &&
+	       signals_count() < 2 && session_connected(d->s)) {
+		receiver_step(d->r);
+		daemon_reap(d);
+	}
+	if (d->s != NULL && session_connected(d->s)) {
+		session_presence(d->s, NULL, "unavailable");
+		receiver_end_all(d->r, XE_SIGNAL, "the daemon stopped before the transfer ended");
+		until = session_now_ms() + 300;
+		while (session_now_ms() < until && session_connected(d->s))
+			session_run(d->s, 20);
+	}
+	if (d->s != NULL)
+		receiver_detach(d->r);
+}
+
+static void daemon_drop_session(struct daemon *d)
+{
+	if (d->s == NULL)
+		return;
+	session_iq_forget(d->s, d);
+	receiver_detach(d->r);
+	session_free(d->s);
+	d->s = NULL;
+}
+
+/* Start-up checks that need no network and no fork. */
+static enum xerr_code daemon_check(struct daemon *d, struct xerr *err)
+{
+	const struct xfer_opts *o = d->o;
+	const char *dir = o->dir != NULL ? o->dir : d->acct->drop_dir;
+	const char *why;
+	struct jid j;
+	int i;
+
+	if (dir == NULL)
+		return xerr_set(err, XE_USAGE, "the daemon needs a drop directory: -d DIR, or "
+				"'drop_dir' in the config");
+	if (realpath(dir, d->dir) == NULL)
+		return xerr_set(err, XE_CANTCREAT, "drop directory %s: %s", dir, strerror(errno));
+	if (access(d->dir, W_OK | X_OK) < 0)
+		return xerr_set(err, XE_CANTCREAT, "cannot write to %s: %s", d->dir,
+				strerror(errno));
+	for (i = 0; o->from != NULL && o->from[i] != NULL; i++)
+		if (config_jid_word_ok(o->from[i], &why) < 0)
+			return xerr_set(err, XE_USAGE, "--from '%s' is not a JID or a pattern like "
+					"*@example.org: %s", o->from[i], why);
+	if (jid_parse(d->acct->jid, &j, &why) < 0)
+		return xerr_set(err, XE_CONFIG, "invalid jid '%s': %s", d->acct->jid, why);
+	jid_bare(&j, d->bare, sizeof(d->bare));
+	if (o->pidfile != NULL && o->pidfile[0] != '/')
+		return xerr_set(err, XE_USAGE, "--pidfile must be an absolute path");
+	return XE_OK;
+}
+
+enum xerr_code daemon_run(struct account *acct, const char *cfg_path,
+			  const struct xfer_opts *o, struct xerr *err)
+{
+	struct daemon d;
+	char cfg_abs[PATH_MAX];
+	const char *spec;
+	enum xerr_code rc;
+	struct child *c;
+
+	memset(&d, 0, sizeof(d));
+	d.o = o;
+	d.acct = acct;
+	d.notify_fd = d.pid_fd = d.dir_fd = -1;
+	d.log_fixed = o->log != NULL;
+	/* Events are what a daemon's log is for: they show without -v. */
+	log_init("xfer", o->quiet ? 0 : o->verbose + 1);
+	if ((rc = daemon_check(&d, err)) != XE_OK)
+		return rc;
+	if (realpath(cfg_path, cfg_abs) == NULL)
+		return xerr_set(err, XE_CONFIG, "%s: %s", cfg_path, strerror(errno));
+	d.cfg_path = cfg_abs;
+	d.r = receiver_new(acct, d.dir, INT_MAX, (long)o->idle_timeout * 1000, err);
+	if (d.r == NULL)
+		return err->code;
+	if ((rc = daemon_policy(&d, acct, err)) != XE_OK)
+		goto out;
+	receiver_output(d.r, 0, 0, daemon_on_receive, &d);
+	spec = o->log != NULL ? o->log : acct->log != NULL ? acct->log
+	     : o->foreground ? "stderr" : "syslog";
+	if (spec[0] != '/' && strcmp(spec, "stderr") != 0 && strcmp(spec, "syslog") != 0) {
+		rc = xerr_set(err, XE_USAGE, "--log must be syslog, stderr or an absolute file "
+			      "name, not '%s'", spec);
+		goto out;
+	}
+	if ((rc = account_resolve_password(acct, err)) != XE_OK)
+		goto out;
+	if (!o->foreground && daemon_detach(&d, err)) {
+		rc = err->code; /* the starting process: the daemon's verdict */
+		receiver_free(d.r);
+		free(d.on_receive);
+		return rc;
+	}
+	signals_daemon();
+	if ((rc = daemon_locks(&d, err)) != XE_OK) {
+		daemon_notify(&d, rc, err->msg);
+		goto out;
+	}
+	/* From here on, messages go where the configuration says. */
+	if ((rc = daemon_set_log(&d, spec, err)) != XE_OK) {
+		daemon_notify(&d, rc, err->msg);
+		goto out;
+	}
+	daemon_stderr_to_log(&d);
+
+	for (;;) {
+		long wait;
+
+		rc = daemon_connect(&d, err);
+		if (rc != XE_OK)
+			break;
+		if (daemon_serve(&d) == XE_OK) {
+			daemon_stop(&d);
+			break;
+		}
+		/* Lost. A connection that stayed up a while starts the back-off
+		 * over; one that keeps dropping at once does not. */
+		if (session_now_ms() - d.online_ms >= 60000)
+			d.attempt = 0;
+		wait = daemon_backoff_ms(d.attempt++, daemon_random());
+		log_warn("connection to the server lost; reconnecting in %ld s", (wait + 500) / 1000);
+		daemon_drop_session(&d);
+		if (daemon_pause(wait)) {
+			rc = XE_SIGNAL;
+			break;
+		}
+	}
+	if (rc == XE_SIGNAL) {
+		rc = XE_OK; /* asked to stop: a clean end */
+		xerr_clear(err);
+	}
+	if (rc == XE_OK)
+		log_info("stopped");
+out:
+	daemon_drop_session(&d);
+	daemon_reap(&d);
+	while ((c = d.children) != NULL) {
+		/* Still running: left alone, not waited for. */
+		d.children = c->next;
+		free(c);
+	}
+	if (d.notify_fd >= 0)
+		daemon_notify(&d, rc != XE_OK ? rc : XE_TEMPFAIL, rc != XE_OK ? err->msg
+			      : "the daemon was stopped during start-up");
+	daemon_unlock(&d);
+	receiver_free(d.r);
+	free(d.on_receive);
+	free(d.log_spec);
+	return rc;
+}

@@ -24,7 +24,9 @@ assert_grep "$T/err" "at 127.0.0.1 port"
 assert_grep "$T/err" "big.bin: 2.9 MiB (3000001 bytes) in"
 assert_grep "$T/err" "via s5b"
 assert_no_grep "$T/err" "did not work"
-assert_grep "$T/recv.err" "big.bin: 2.9 MiB (3000001 bytes) in"
+assert_grep "$T/recv.err" "received big.bin from alice@localhost/"
+assert_grep "$T/recv.err" " via s5b: 3000001 bytes in "
+assert_grep "$T/recv.err" " -> $T/in/big.bin"
 assert_grep "$T/recv.out" "$T/in/big.bin"
 
 # The JID as a user may type it: the hash uses the server's spelling.

@@ -236,8 +236,11 @@ static struct rx *rx_admit(struct receiver *r, xmpp_stanza_t *st, const char *fr
 	if (r->closing || r->handled + active >= r->count) {
 		log_info("refused %s from %s: %s", shown, from, r->closing ? "shutting down"
 			 : "no more files are taken");
-		session_reply_error(r->s, st, "cancel", "not-acceptable", NULL, NULL,
-				    r->closing ? "the receiver is shutting down"
+		/* Shutting down passes (type wait: a sender may retry); a
+		 * count that was reached does not. */
+		session_reply_error(r->s, st, r->closing ? "wait" : "cancel",
+				    r->closing ? "resource-constraint" : "not-acceptable", NULL,
+				    NULL, r->closing ? "the receiver is shutting down"
 				    : "the receiver takes no more files now");
 		return NULL;
 	}
@@ -1041,7 +1044,7 @@ enum xerr_code recv_run(struct account *acct, const struct xfer_opts *o, struct 
 				 r->delivered, o->count, o->count == 1 ? "" : "s", o->timeout);
 		/* From here on, offers are refused. Say we are leaving, and answer
 		 * what is already on its way before disconnecting. */
-		r->closing = 1;
+		r->count = 0; /* "takes no more files", not "busy" */
 		if (session_connected(s)) {
 			long long until = session_now_ms() + 300;
 			session_presence(s, NULL, "unavailable");

@@ -351,8 +351,18 @@ static enum run sender_offer(struct sender *snd, struct source *src, const char 
 		return RUN_FAIL;
 	}
 	if (strcmp(xmpp_stanza_get_type(r), "result") != 0) {
+		xmpp_stanza_t *e = xmpp_stanza_get_child_by_name(r, "error");
+		const char *etype = e != NULL ? xmpp_stanza_get_type(e) : NULL;
+		int wait = etype != NULL && strcmp(etype, "wait") == 0;
+
 		session_error_of(r, cond, sizeof(cond), text, sizeof(text));
 		xmpp_stanza_release(r);
+		if (wait) {
+			/* RFC 6120 8.3.2: "wait" is temporary (a busy daemon). */
+			xerr_set(err, XE_TEMPFAIL, "%s is busy (%s%s%s); try again later",
+				 snd->peer, cond, text[0] ? ": " : "", text);
+			return RUN_FAIL;
+		}
 		if (strcmp(cond, "forbidden") == 0 || strcmp(cond, "not-acceptable") == 0 ||
 		    strcmp(cond, "not-allowed") == 0) {
 			xerr_set(err, XE_UNAVAILABLE, "%s declined the file%s%s", snd->peer,

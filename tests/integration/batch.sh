@@ -93,7 +93,7 @@ mkdir "$T/late"
 	>"$T/out" 2>"$T/err" </dev/null &
 send_pid=$!
 at_exit "kill $send_pid 2>/dev/null"
-for ((i = 0; i < 100; i++)); do grep -q "will try again" "$T/err" && break; sleep 0.1; done
+for ((i = 0; i < 300; i++)); do grep -q "will try again" "$T/err" && break; sleep 0.1; done
 assert_grep "$T/err" "carol@localhost is not available"
 start_recv "$dave" -d "$T/late" --from alice@localhost
 wait_rc "$send_pid" 90
@@ -107,7 +107,7 @@ late2=$(write_config carol "resource = late2")
 "$XFER" send -v --retry 3 --timeout 3 -c "$ca" carol@localhost/late2 "$T/src/f 7.bin" \
 	>"$T/out" 2>"$T/err" </dev/null &
 send_pid=$!
-for ((i = 0; i < 100; i++)); do grep -q "will try again" "$T/err" && break; sleep 0.1; done
+for ((i = 0; i < 300; i++)); do grep -q "will try again" "$T/err" && break; sleep 0.1; done
 assert_grep "$T/err" "carol@localhost/late2 answered the offer with service-unavailable; will try again"
 start_recv "$late2" -d "$T/late" --from alice@localhost
 wait_rc "$send_pid" 90
@@ -119,7 +119,7 @@ wait_rc "$RECV_PID" 30; [ "$WAIT_RC" -eq 0 ] || fail "late2 recv exited $WAIT_RC
 "$XFER" send -vv --retry 5 --timeout 2 -c "$ca" carol@localhost "$T/src/f 5.bin" \
 	>"$T/out" 2>"$T/err" </dev/null &
 send_pid=$!
-for ((i = 0; i < 100; i++)); do grep -q "trying again in" "$T/err" && break; sleep 0.1; done
+for ((i = 0; i < 300; i++)); do grep -q "trying again in" "$T/err" && break; sleep 0.1; done
 assert_grep "$T/err" "trying again in"
 kill -TERM "$send_pid"
 wait_rc "$send_pid" 30

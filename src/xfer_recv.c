@@ -774,7 +774,8 @@ static int recv_oob(struct session *s, xmpp_stanza_t *st, void *arg)
 		return 1;
 	}
 	session_presence(s, from, NULL);
-	log_debug("fetching %s from %s", x->safe, x->peer);
+	log_info("accepted %s from %s (out of band; the size comes with the download)", x->safe,
+		 x->peer);
 	return 1;
 }
 

@@ -207,7 +207,8 @@ static long daemon_lock_pid(int fd)
 	return strtol(buf, NULL, 10);
 }
 
-/* Opens and flocks path, then writes our pid (and what) into it. Returns
+/* Opens and flocks path, then writes our pid (and what, unless NULL: a
+ * pidfile holds the pid alone, for `kill $(cat FILE)`) into it. Returns
  * the descriptor, -1 with err set, or -2 when another process holds it
  * (*holder: its pid, or 0 if unknown). */
 static int daemon_lock(const char *path, const char *what, long *holder, struct xerr *err)
@@ -230,7 +231,8 @@ static int daemon_lock(const char *path, const char *what, long *holder, struct 
 		xerr_set(err, XE_CANTCREAT, "cannot lock %s: %s", path, strerror(e));
 		return -1;
 	}
-	n = snprintf(line, sizeof(line), "%ld\n%s\n", (long)getpid(), what);
+	n = snprintf(line, sizeof(line), "%ld\n%s%s", (long)getpid(), what != NULL ? what : "",
+		     what != NULL ? "\n" : "");
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n) {
 		xerr_set(err, XE_IO, "cannot write %s: %s", path, strerror(errno));
 		close(fd);
@@ -279,7 +281,7 @@ static enum xerr_code daemon_locks(struct daemon *d, struct xerr *err)
 			 d->o->pidfile != NULL ? d->o->pidfile : d->acct->pidfile);
 	else if ((rc = daemon_default_pidfile(d, err)) != XE_OK)
 		return rc;
-	d->pid_fd = daemon_lock(d->pidfile, d->bare, &holder, err);
+	d->pid_fd = daemon_lock(d->pidfile, NULL, &holder, err);
 	if (d->pid_fd == -2) {
 		xerr_set(err, XE_TEMPFAIL, "another xfer daemon (pid %ld) is running for %s "
 			 "(pidfile %s)", holder, d->bare, d->pidfile);

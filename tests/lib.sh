@@ -14,6 +14,10 @@ PYTHON=/usr/bin/python3
 T=$(mktemp -d "${TMPDIR:-/tmp}/xfer-test.XXXXXX")
 PROSODY_DIR=$T/prosody
 TEST_NAME=$(basename "$0" .sh)
+# A daemon's default pidfile lives here: tests running in parallel must
+# not find each other's.
+mkdir -p "$T/run" && chmod 700 "$T/run"
+export XDG_RUNTIME_DIR=$T/run
 _cleanup_cmds=()
 
 cleanup() {

@@ -11,8 +11,6 @@
 # subdomain). SIGTERM: exit 0 and "stopped".
 . "$TESTS_SRCDIR/lib.sh"
 # Our own pidfile directory: tests run in parallel and must not share one.
-export XDG_RUNTIME_DIR=$T/run
-mkdir -m 700 "$XDG_RUNTIME_DIR"
 
 # A second virtual host, for an account at a subdomain of localhost. Its
 # name is not in the server certificate: eve's config uses tls = trust.

@@ -6,8 +6,6 @@
 # limit), the two others arrive intact, and once they are done a fourth is
 # accepted again.
 . "$TESTS_SRCDIR/lib.sh"
-export XDG_RUNTIME_DIR=$T/run
-mkdir -m 700 "$XDG_RUNTIME_DIR"
 prosody_start_limited "40kb/s"
 mkdir "$T/drop"
 drop=$T/drop

@@ -9,8 +9,6 @@
 # process exit non-zero at the end (1, ASan's exitcode; 23 with standalone
 # LSan), so that exit-0 assertion is the leak check.
 . "$TESTS_SRCDIR/lib.sh"
-export XDG_RUNTIME_DIR=$T/run
-mkdir -m 700 "$XDG_RUNTIME_DIR"
 prosody_start
 mkdir "$T/src" "$T/drop"
 drop=$T/drop

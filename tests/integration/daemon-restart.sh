@@ -7,8 +7,6 @@
 # online when the server does. Delays follow 1, 2, 4 ... s, each between
 # half and all of it, reset after a login.
 . "$TESTS_SRCDIR/lib.sh"
-export XDG_RUNTIME_DIR=$T/run
-mkdir -m 700 "$XDG_RUNTIME_DIR"
 prosody_start
 mkdir "$T/drop"
 drop=$T/drop

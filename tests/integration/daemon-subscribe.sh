@@ -7,8 +7,6 @@
 # XEP-0115 caps whose ver matches its disco#info (checked independently with
 # slixmpp: tests/interop/capscheck.py), listing the file-transfer features.
 . "$TESTS_SRCDIR/lib.sh"
-export XDG_RUNTIME_DIR=$T/run
-mkdir -m 700 "$XDG_RUNTIME_DIR"
 "$PYTHON" -c 'import slixmpp' 2>/dev/null || skip "python3-slixmpp is not installed"
 prosody_start
 timeout 20 prosodyctl --config "$PROSODY_DIR/prosody.cfg.lua" register dave localhost dave-pw \

@@ -263,14 +263,17 @@ int config_jid_word_ok(const char *word, const char **why)
 	return 0;
 }
 
-/* 1 if domain d is base (sub = 0) or a subdomain of it (sub = 1). */
+/* 1 if domain d is base (sub = 0) or a subdomain of it (sub = 1). A
+ * final dot on base is ignored, as jid_parse() drops it from d. */
 static int config_domain_match(const char *d, const char *base, int sub)
 {
 	size_t dl = strlen(d), bl = strlen(base);
 
+	if (bl > 0 && base[bl - 1] == '.')
+		bl--;
 	if (!sub)
-		return strcasecmp(d, base) == 0;
-	return dl > bl + 1 && d[dl - bl - 1] == '.' && strcasecmp(d + dl - bl, base) == 0;
+		return dl == bl && strncasecmp(d, base, bl) == 0;
+	return dl > bl + 1 && d[dl - bl - 1] == '.' && strncasecmp(d + dl - bl, base, bl) == 0;
 }
 
 int config_jid_allowed(const char *list, const char *jid)

@@ -179,7 +179,16 @@ static int daemon_detach(struct daemon *d, struct xerr *err)
 		return 1;
 	}
 	close(fds[0]);
-	d->notify_fd = fds[1];
+	/* Whatever the starter's caller left open (a pipe of ssh, make or
+	 * CI) must not be held for months: only the notify pipe stays. */
+	if (fds[1] != 3)
+		dup2(fds[1], 3);
+	if (close_range(4, ~0U, 0) < 0) {
+		int fd;
+		for (fd = 4; fd < 4096; fd++)
+			close(fd);
+	}
+	d->notify_fd = 3;
 	fcntl(d->notify_fd, F_SETFD, FD_CLOEXEC);
 	setsid();
 	if (chdir("/") < 0) {
@@ -231,6 +240,17 @@ static int daemon_lock(const char *path, const char *what, long *holder, struct 
 		xerr_set(err, XE_CANTCREAT, "cannot lock %s: %s", path, strerror(e));
 		return -1;
 	}
+	{
+		/* The daemon before us may have removed the file between our
+		 * open and our lock: the lock must be on the file at path. */
+		struct stat a, b;
+		if (fstat(fd, &a) < 0 || stat(path, &b) < 0 || a.st_ino != b.st_ino ||
+		    a.st_dev != b.st_dev) {
+			close(fd);
+			*holder = 0;
+			return -3;
+		}
+	}
 	n = snprintf(line, sizeof(line), "%ld\n%s%s", (long)getpid(), what != NULL ? what : "",
 		     what != NULL ? "\n" : "");
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n) {
@@ -272,19 +292,24 @@ static enum xerr_code daemon_default_pidfile(struct daemon *d, struct xerr *err)
 /* Both locks: one daemon per account (the pidfile) and per directory. */
 static enum xerr_code daemon_locks(struct daemon *d, struct xerr *err)
 {
-	char path[PATH_MAX + 32];
+	char path[PATH_MAX + 32], pid[40] = "";
 	long holder = 0;
 	enum xerr_code rc;
+	int i;
 
 	if (d->o->pidfile != NULL || d->acct->pidfile != NULL)
 		snprintf(d->pidfile, sizeof(d->pidfile), "%s",
 			 d->o->pidfile != NULL ? d->o->pidfile : d->acct->pidfile);
 	else if ((rc = daemon_default_pidfile(d, err)) != XE_OK)
 		return rc;
-	d->pid_fd = daemon_lock(d->pidfile, NULL, &holder, err);
-	if (d->pid_fd == -2) {
-		xerr_set(err, XE_TEMPFAIL, "another xfer daemon (pid %ld) is running for %s "
-			 "(pidfile %s)", holder, d->bare, d->pidfile);
+	for (i = 0; i < 5; i++)
+		if ((d->pid_fd = daemon_lock(d->pidfile, NULL, &holder, err)) != -3)
+			break;
+	if (holder > 0)
+		snprintf(pid, sizeof(pid), " (pid %ld)", holder);
+	if (d->pid_fd == -2 || d->pid_fd == -3) {
+		xerr_set(err, XE_TEMPFAIL, "another xfer daemon%s is running for %s "
+			 "(pidfile %s)", pid, d->bare, d->pidfile);
 		d->pidfile[0] = '\0'; /* not ours to remove */
 		return XE_TEMPFAIL;
 	}
@@ -293,10 +318,13 @@ static enum xerr_code daemon_locks(struct daemon *d, struct xerr *err)
 		return err->code;
 	}
 	snprintf(path, sizeof(path), "%s/%s", d->dir, DAEMON_LOCK_NAME);
-	d->dir_fd = daemon_lock(path, d->bare, &holder, err);
-	if (d->dir_fd == -2)
-		return xerr_set(err, XE_TEMPFAIL, "another xfer daemon (pid %ld) receives into %s",
-				holder, d->dir);
+	holder = 0;
+	d->dir_fd = daemon_lock(path, d->bare, &holder, err); /* never removed: no -3 */
+	if (holder > 0)
+		snprintf(pid, sizeof(pid), " (pid %ld)", holder);
+	if (d->dir_fd == -2 || d->dir_fd == -3)
+		return xerr_set(err, XE_TEMPFAIL, "another xfer daemon%s receives into %s",
+				pid, d->dir);
 	return d->dir_fd < 0 ? err->code : XE_OK;
 }
 
@@ -368,7 +396,7 @@ static void daemon_on_receive(void *arg, const struct receiver_delivery *dv)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
-		if (null >= 0) {
+		if (null > STDIN_FILENO) {
 			dup2(null, STDIN_FILENO);
 			close(null);
 		}
@@ -476,28 +504,43 @@ static enum xerr_code daemon_policy(struct daemon *d, const struct account *a, s
 	return XE_OK;
 }
 
-/* SIGHUP: the policy keys and the log target from the file again. */
+/* SIGHUP: the policy keys and the log target from the file again. All
+ * is checked before anything changes; a refused reload changes nothing
+ * but still reopens the log file (logrotate sends SIGHUP too). */
 static void daemon_reload(struct daemon *d)
 {
 	struct config cfg = { 0 };
-	struct account *a;
+	struct account *a = NULL;
 	struct xerr err;
+	char *allow = NULL;
 
 	xerr_clear(&err);
-	if (config_load(d->cfg_path, &cfg, &err) != XE_OK ||
-	    (a = config_account(&cfg, d->o->account, &err)) == NULL ||
-	    (!d->log_fixed && daemon_set_log(d, a->log != NULL ? a->log : d->o->foreground
-					     ? "stderr" : "syslog", &err) != XE_OK) ||
-	    (d->log_fixed && log_reopen(&err) != XE_OK) ||
-	    daemon_policy(d, a, &err) != XE_OK) {
+	if (config_load(d->cfg_path, &cfg, &err) == XE_OK &&
+	    (a = config_account(&cfg, d->o->account, &err)) != NULL) {
+		if (strcmp(a->jid, d->acct->jid) != 0)
+			xerr_set(&err, XE_CONFIG, "the account's jid is now %s, not %s: restart "
+				 "the daemon to change accounts", a->jid, d->acct->jid);
+		else if ((allow = receiver_join_allowed(a->accept_from, d->o->from)) == NULL)
+			xerr_set(&err, XE_SOFTWARE, "out of memory");
+		else if (strspn(allow, " ") == strlen(allow))
+			xerr_set(&err, XE_CONFIG, "nobody may send files here (accept_from is "
+				 "empty)");
+	}
+	free(allow);
+	if (err.code == XE_OK && !d->log_fixed)
+		daemon_set_log(d, a->log != NULL ? a->log : d->o->foreground ? "stderr"
+			       : "syslog", &err);
+	else
+		log_reopen(err.code == XE_OK ? &err : NULL);
+	if (err.code == XE_OK)
+		daemon_policy(d, a, &err);
+	daemon_stderr_to_log(d);
+	if (err.code != XE_OK)
 		log_error("cannot reload %s: %s; keeping the old configuration", d->cfg_path,
 			  err.msg);
-		config_free(&cfg);
-		return;
-	}
-	daemon_stderr_to_log(d);
+	else
+		log_info("reloaded the configuration from %s", d->cfg_path);
 	config_free(&cfg);
-	log_info("reloaded the configuration from %s", d->cfg_path);
 }
 
 static void daemon_ping_cb(struct session *s, xmpp_stanza_t *reply, void *arg)
@@ -517,8 +560,8 @@ static int daemon_pause(long ms)
 	long long until = session_now_ms() + ms;
 
 	while (session_now_ms() < until) {
-		if (signals_caught())
-			return 1;
+		if (signals_caught() || signals_reload_pending())
+			break;
 		poll(NULL, 0, 100);
 	}
 	return signals_caught() != 0;
@@ -536,6 +579,8 @@ static enum xerr_code daemon_connect(struct daemon *d, struct xerr *err)
 		xerr_clear(&e);
 		if (session_open(&d->s, d->acct, OPTS_DEFAULT_TIMEOUT * 1000L, &e) == XE_OK)
 			break;
+		if (e.code == XE_SIGNAL || signals_caught())
+			return XE_SIGNAL;
 		if (e.code == XE_NOPERM || e.code == XE_CONFIG || e.code == XE_SOFTWARE) {
 			daemon_notify(d, e.code, e.msg);
 			return xerr_set(err, e.code, "%s", e.msg);
@@ -622,6 +667,37 @@ static void daemon_drop_session(struct daemon *d)
 	d->s = NULL;
 }
 
+/* *path, if relative, made absolute against the current directory. */
+static enum xerr_code daemon_absolute(char **path, struct xerr *err)
+{
+	char cwd[PATH_MAX], *abs;
+	size_t n;
+
+	if (*path == NULL || (*path)[0] == '/')
+		return XE_OK;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return xerr_set(err, XE_SOFTWARE, "getcwd: %s", strerror(errno));
+	n = strlen(cwd) + strlen(*path) + 2;
+	if ((abs = malloc(n)) == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	snprintf(abs, n, "%s/%s", cwd, *path);
+	free(*path);
+	*path = abs;
+	return XE_OK;
+}
+
+/* Descriptors 0-2 open (on /dev/null if closed), so that no lock or log
+ * file we open later becomes stdin or stderr. */
+static void daemon_stdio(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
 /* Start-up checks that need no network and no fork. */
 static enum xerr_code daemon_check(struct daemon *d, struct xerr *err)
 {
@@ -648,6 +724,11 @@ static enum xerr_code daemon_check(struct daemon *d, struct xerr *err)
 	jid_bare(&j, d->bare, sizeof(d->bare));
 	if (o->pidfile != NULL && o->pidfile[0] != '/')
 		return xerr_set(err, XE_USAGE, "--pidfile must be an absolute path");
+	/* The detached daemon works from /: file names from the config that
+	 * are relative mean the directory it was started in. */
+	if (daemon_absolute(&d->acct->cafile, err) != XE_OK ||
+	    daemon_absolute(&d->acct->pidfile, err) != XE_OK)
+		return err->code;
 	return XE_OK;
 }
 
@@ -660,6 +741,9 @@ enum xerr_code daemon_run(struct account *acct, const char *cfg_path,
 	enum xerr_code rc;
 	struct child *c;
 
+	/* SIGHUP must not stop a daemon that is still starting. */
+	signals_daemon();
+	daemon_stdio();
 	memset(&d, 0, sizeof(d));
 	d.o = o;
 	d.acct = acct;
@@ -693,7 +777,6 @@ enum xerr_code daemon_run(struct account *acct, const char *cfg_path,
 		free(d.on_receive);
 		return rc;
 	}
-	signals_daemon();
 	if ((rc = daemon_locks(&d, err)) != XE_OK) {
 		daemon_notify(&d, rc, err->msg);
 		goto out;
@@ -726,6 +809,8 @@ enum xerr_code daemon_run(struct account *acct, const char *cfg_path,
 			rc = XE_SIGNAL;
 			break;
 		}
+		if (signals_reload())
+			daemon_reload(&d);
 	}
 	if (rc == XE_SIGNAL) {
 		rc = XE_OK; /* asked to stop: a clean end */

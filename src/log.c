@@ -156,7 +156,7 @@ enum xerr_code log_reopen(struct xerr *err)
 	if (log_to != LOG_TO_FILE)
 		return XE_OK;
 	if ((fd = log_open_file(log_path, err)) < 0)
-		return err->code;
+		return XE_CANTCREAT;
 	pthread_mutex_lock(&log_lock);
 	close(log_fd);
 	log_fd = fd;

@@ -23,7 +23,8 @@ void log_init(const char *progname, int verbosity);
  * bad spec, XE_CANTCREAT for a file that cannot be opened). */
 enum xerr_code log_target(const char *spec, struct xerr *err);
 /* Opens the log file again by name (after logrotate moved it); a no-op
- * for stderr and syslog. On failure the old file stays in use. */
+ * for stderr and syslog. On failure the old file stays in use (err may
+ * be NULL). */
 enum xerr_code log_reopen(struct xerr *err);
 /* The descriptor of the log file, or -1 when the target is not a file. */
 int log_file_fd(void);

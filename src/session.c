@@ -18,6 +18,7 @@
 #include "log.h"
 #include "caps.h"
 #include "session.h"
+#include "signals.h"
 
 enum session_state { SS_CONNECTING, SS_CONNECTED, SS_CLOSED };
 
@@ -704,8 +705,14 @@ enum xerr_code session_open(struct session **out, const struct account *acct,
 		return rc;
 	}
 	deadline = session_now_ms() + timeout_ms;
-	while (s->state == SS_CONNECTING && session_now_ms() < deadline)
+	while (s->state == SS_CONNECTING && session_now_ms() < deadline && !signals_caught())
 		session_run(s, 100);
+	if (s->state == SS_CONNECTING && signals_caught()) {
+		rc = xerr_set(err, XE_SIGNAL, "stopped by signal %d during the login",
+			      signals_caught());
+		session_free(s);
+		return rc;
+	}
 	if (s->state == SS_CONNECTING) {
 		rc = xerr_set(err, XE_TEMPFAIL, "login to %s did not complete within %ld s",
 			      s->peer, timeout_ms / 1000);

@@ -46,6 +46,11 @@ void signals_daemon(void)
 	daemon_mode = 1;
 }
 
+int signals_reload_pending(void)
+{
+	return hup != 0;
+}
+
 int signals_reload(void)
 {
 	if (!hup)

@@ -19,5 +19,7 @@ int signals_count(void);
 void signals_daemon(void);
 /* 1 once per SIGHUP received since the last call (daemon mode). */
 int signals_reload(void);
+/* 1 if a SIGHUP waits to be taken by signals_reload(). */
+int signals_reload_pending(void);
 
 #endif

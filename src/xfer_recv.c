@@ -867,11 +867,16 @@ void receiver_output(struct receiver *r, int bars, int print_paths, receiver_del
 	r->delivered_arg = arg;
 }
 
+/* The roster's content is not needed: asking is what counts. */
+static void receiver_roster_cb(struct session *s, xmpp_stanza_t *reply, void *arg)
+{
+	(void)s;
+	(void)reply;
+	(void)arg;
+}
+
 void receiver_attach(struct receiver *r, struct session *s)
 {
-	xmpp_stanza_t *reply;
-	struct xerr err;
-
 	r->s = s;
 	/* Only the methods accepted here are announced: a sender that reads
 	 * our disco#info offers nothing we would refuse. */
@@ -890,12 +895,11 @@ void receiver_attach(struct receiver *r, struct session *s)
 	session_route_iq(s, NS_S5B, recv_s5b, r);
 	session_route_iq(s, NS_OOB, recv_oob, r);
 	/* Ask for the roster: only a resource that did is sent presence
-	 * subscription requests (RFC 6121 3.1.3). Then go online. */
-	xerr_clear(&err);
-	reply = session_iq_wait(s, session_query(s, "get", NULL, "jabber:iq:roster"),
-				OPTS_DEFAULT_TIMEOUT * 1000L, &err);
-	if (reply != NULL)
-		xmpp_stanza_release(reply);
+	 * subscription requests (RFC 6121 3.1.3). The server handles our
+	 * stanzas in order, so the presence may follow at once; nothing here
+	 * waits (a daemon stays responsive to signals). */
+	session_iq(s, session_query(s, "get", NULL, "jabber:iq:roster"),
+		   OPTS_DEFAULT_TIMEOUT * 1000L, receiver_roster_cb, NULL);
 	session_presence(s, NULL, NULL);
 }
 

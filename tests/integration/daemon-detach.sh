@@ -162,4 +162,23 @@ kill -TERM "$dpid"
 wait_gone "$dpid" 5
 [ ! -e "$T/down.pid" ] || fail "the retrying daemon's pidfile was not removed"
 log_ok "$T/down.log" "$dpid"
+
+# Started from $T with a relative cafile (the detached daemon works from /,
+# the name means $T/prosody/server.pem) and with a descriptor of the
+# starter's caller open on the output pipe: it comes online, and lets go
+# of that pipe (a daemon holding it would hang an ssh session or a CI step).
+sed "s|^cafile = .*|cafile = prosody/server.pem|" "$cb" > "$T/rel.conf"
+chmod 600 "$T/rel.conf"
+t0=$(now_ms)
+{
+	(cd "$T" && timeout 30 "$XFER" daemon -c "$T/rel.conf" --pidfile "$T/rel.pid" \
+		--log "$T/rel.log" 5>&1 >/dev/null 2>&1 </dev/null)
+	echo "rc=$?"
+} | timeout 20 cat > "$T/rel.start" || true
+[ -s "$T/rel.pid" ] && rpid=$(head -n 1 "$T/rel.pid") && at_exit "kill $rpid 2>/dev/null"
+[ "$(($(now_ms) - t0))" -le 15000 ] || fail "the daemon kept an inherited descriptor on the pipe"
+assert_grep "$T/rel.start" "rc=0"
+wait_log "$T/rel.log" "online as bob@localhost/box" 5
+kill -TERM "$rpid"
+wait_gone "$rpid" 10
 exit 0

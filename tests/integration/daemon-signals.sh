@@ -154,4 +154,34 @@ kill -INT "$DAEMON_PID"
 wait_rc "$DAEMON_PID" 15
 stopped 0
 assert_grep "$T/daemon.err" "stopping on signal 2: waiting up to 30 s for 0 transfer"
+
+# (f) A server that accepts the connection and never answers: SIGTERM
+# during that login stops the daemon at once, not after the 30 s login
+# budget, and a SIGHUP there does not stop it.
+silent=$(free_port)
+"$PYTHON" -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+held = []
+end = time.time() + 60
+while time.time() < end:
+    s.settimeout(1)
+    try: held.append(s.accept()[0])
+    except socket.timeout: pass' "$silent" &
+at_exit "kill $! 2>/dev/null"
+wait_port "$silent" 5 || fail "the silent listener did not start"
+sed "s/^port = .*/port = $silent/" "$(write_config bob "accept_from = alice@localhost" \
+	"drop_dir = $T/in")" > "$T/silent.conf"
+chmod 600 "$T/silent.conf"
+"$XFER" daemon -f -c "$T/silent.conf" --pidfile "$T/silent.pid" >/dev/null 2>"$T/silent.err" </dev/null &
+spid=$!
+at_exit "kill $spid 2>/dev/null"
+sleep 1.5
+kill -HUP "$spid"
+sleep 0.5
+kill -0 "$spid" 2>/dev/null || { cat "$T/silent.err"; fail "SIGHUP during the login stopped the daemon"; }
+kill -TERM "$spid"
+wait_rc "$spid" 5
+[ "$WAIT_RC" -eq 0 ] || { cat "$T/silent.err"; fail "SIGTERM during the login exited $WAIT_RC"; }
+assert_no_grep "$T/silent.err" "retrying in"
 exit 0

@@ -437,6 +437,9 @@ static void test_allowed(void)
 		{ "*@*.example.org", "a@badexample.org", 0 },
 		{ "*@*.example.org", "a@.example.org", 0 },
 		{ "*@*.example.org", "sub.example.org", 0 },
+		{ "*@example.org.", "a@example.org", 1 },
+		{ "*@*.example.org.", "a@sub.example.org", 1 },
+		{ "*@*.example.org.", "a@example.org", 0 },
 		{ "carol@x.org *@example.org", "carol@x.org/r", 1 },
 		{ "", "alice@example.org", 0 },
 	};

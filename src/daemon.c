@@ -483,16 +483,11 @@ static void daemon_stderr_to_log(struct daemon *d)
 /* The policy keys of acct (and --from) into the receiver. */
 static enum xerr_code daemon_policy(struct daemon *d, const struct account *a, struct xerr *err)
 {
-	char *allow = receiver_join_allowed(a->accept_from, d->o->from);
+	char *allow;
 	enum xerr_code rc;
 
-	if (allow == NULL)
-		return xerr_set(err, XE_SOFTWARE, "out of memory");
-	if (strspn(allow, " ") == strlen(allow)) {
-		free(allow);
-		return xerr_set(err, XE_USAGE, "nobody may send files here: name senders with "
-				"--from JID or 'accept_from' in the config");
-	}
+	if ((rc = receiver_allow_list(a->accept_from, d->o->from, &allow, err)) != XE_OK)
+		return rc;
 	rc = receiver_policy(d->r, allow, a->max_size, a->max_concurrent, err);
 	free(allow);
 	if (rc != XE_OK)
@@ -520,11 +515,8 @@ static void daemon_reload(struct daemon *d)
 		if (strcmp(a->jid, d->acct->jid) != 0)
 			xerr_set(&err, XE_CONFIG, "the account's jid is now %s, not %s: restart "
 				 "the daemon to change accounts", a->jid, d->acct->jid);
-		else if ((allow = receiver_join_allowed(a->accept_from, d->o->from)) == NULL)
-			xerr_set(&err, XE_SOFTWARE, "out of memory");
-		else if (strspn(allow, " ") == strlen(allow))
-			xerr_set(&err, XE_CONFIG, "nobody may send files here (accept_from is "
-				 "empty)");
+		else
+			receiver_allow_list(a->accept_from, d->o->from, &allow, &err);
 	}
 	free(allow);
 	if (err.code == XE_OK && !d->log_fixed)
@@ -705,7 +697,6 @@ static enum xerr_code daemon_check(struct daemon *d, struct xerr *err)
 	const char *dir = o->dir != NULL ? o->dir : d->acct->drop_dir;
 	const char *why;
 	struct jid j;
-	int i;
 
 	if (dir == NULL)
 		return xerr_set(err, XE_USAGE, "the daemon needs a drop directory: -d DIR, or "
@@ -715,10 +706,6 @@ static enum xerr_code daemon_check(struct daemon *d, struct xerr *err)
 	if (access(d->dir, W_OK | X_OK) < 0)
 		return xerr_set(err, XE_CANTCREAT, "cannot write to %s: %s", d->dir,
 				strerror(errno));
-	for (i = 0; o->from != NULL && o->from[i] != NULL; i++)
-		if (config_jid_word_ok(o->from[i], &why) < 0)
-			return xerr_set(err, XE_USAGE, "--from '%s' is not a JID or a pattern like "
-					"*@example.org: %s", o->from[i], why);
 	if (jid_parse(d->acct->jid, &j, &why) < 0)
 		return xerr_set(err, XE_CONFIG, "invalid jid '%s': %s", d->acct->jid, why);
 	jid_bare(&j, d->bare, sizeof(d->bare));

@@ -796,24 +796,37 @@ static int recv_message(struct session *s, xmpp_stanza_t *st, void *arg)
 	return 1;
 }
 
-char *receiver_join_allowed(const char *accept_from, const char **from)
+enum xerr_code receiver_allow_list(const char *accept_from, const char **from, char **out,
+				   struct xerr *err)
 {
 	size_t len = accept_from != NULL ? strlen(accept_from) + 1 : 1;
+	const char *why;
 	char *all;
 	int i;
 
-	for (i = 0; from != NULL && from[i] != NULL; i++)
+	*out = NULL;
+	for (i = 0; from != NULL && from[i] != NULL; i++) {
+		if (config_jid_word_ok(from[i], &why) < 0)
+			return xerr_set(err, XE_USAGE, "--from '%s' is not a JID or a pattern like "
+					"*@example.org: %s", from[i], why);
 		len += strlen(from[i]) + 1;
+	}
 	all = calloc(1, len);
 	if (all == NULL)
-		return NULL;
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
 	if (accept_from != NULL)
 		strcat(all, accept_from);
 	for (i = 0; from != NULL && from[i] != NULL; i++) {
 		strcat(all, " ");
 		strcat(all, from[i]);
 	}
-	return all;
+	if (strspn(all, " ,\t") == strlen(all)) {
+		free(all);
+		return xerr_set(err, XE_USAGE, "nobody may send files here: name senders with "
+				"--from JID or 'accept_from' in the config");
+	}
+	*out = all;
+	return XE_OK;
 }
 
 struct receiver *receiver_new(const struct account *acct, const char *dir, int count,
@@ -984,22 +997,11 @@ enum xerr_code recv_run(struct account *acct, const struct xfer_opts *o, struct 
 	struct session *s = NULL;
 	long long deadline;
 	enum xerr_code rc;
-	const char *why, *dir;
+	const char *dir;
 	char *allow;
-	int i;
 
-	for (i = 0; o->from != NULL && o->from[i] != NULL; i++)
-		if (config_jid_word_ok(o->from[i], &why) < 0)
-			return xerr_set(err, XE_USAGE, "--from '%s' is not a JID or a pattern like "
-					"*@example.org: %s", o->from[i], why);
-	allow = receiver_join_allowed(acct->accept_from, o->from);
-	if (allow == NULL)
-		return xerr_set(err, XE_SOFTWARE, "out of memory");
-	if (strspn(allow, " ") == strlen(allow)) {
-		free(allow);
-		return xerr_set(err, XE_USAGE, "nobody may send files here: name senders with "
-				"--from JID or 'accept_from' in the config");
-	}
+	if ((rc = receiver_allow_list(acct->accept_from, o->from, &allow, err)) != XE_OK)
+		return rc;
 	dir = o->dir != NULL ? o->dir : acct->drop_dir != NULL ? acct->drop_dir : ".";
 	if (access(dir, W_OK | X_OK) < 0) {
 		rc = xerr_set(err, XE_CANTCREAT, "cannot write to %s: %s", dir, strerror(errno));

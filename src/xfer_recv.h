@@ -35,8 +35,11 @@ struct receiver_delivery {
 };
 typedef void (*receiver_delivered_fn)(void *arg, const struct receiver_delivery *d);
 
-/* accept_from and the --from words joined by spaces (malloc'd), or NULL. */
-char *receiver_join_allowed(const char *accept_from, const char **from);
+/* accept_from and the --from words joined by spaces into *out (malloc'd).
+ * XE_USAGE if a --from word is not a JID or pattern, or if nobody at all
+ * is allowed. */
+enum xerr_code receiver_allow_list(const char *accept_from, const char **from, char **out,
+				   struct xerr *err);
 
 /* A receiver into dir (copied) that stops taking offers after count
  * files, with methods, IBB block size and connect budget from acct (not

@@ -290,14 +290,29 @@ prosody_restart() {
 # start_daemon CONFIG [ARGS...]: `xfer daemon -f -c CONFIG ARGS` in the
 # background, stderr (its log) in $T/daemon.err, stdout in $T/daemon.out;
 # waits (bounded) until it is online. Sets DAEMON_PID.
-start_daemon() {
-	local cfg=$1 i
-	shift
-	: > "$T/daemon.err"
-	"$XFER" daemon -f -c "$cfg" "$@" >"$T/daemon.out" 2>"$T/daemon.err" </dev/null &
+# start_daemon_as NAME CONFIG [ARGS...]: the same with $T/NAME.err/.out.
+start_daemon_as() {
+	local name=$1 cfg=$2
+	shift 2
+	: > "$T/$name.err"
+	"$XFER" daemon -f -c "$cfg" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null &
 	DAEMON_PID=$!
 	at_exit "kill $DAEMON_PID 2>/dev/null"
-	wait_log "$T/daemon.err" "online as" 10 "$DAEMON_PID"
+	wait_log "$T/$name.err" "online as" 10 "$DAEMON_PID"
+}
+start_daemon() { start_daemon_as daemon "$@"; }
+
+# The daemon's lock file in its drop directory.
+DAEMON_LOCK=.xfer-daemon.lock
+# entries DIR: what DIR holds, one name a line, sorted, without the lock file.
+entries() { find "$1" -mindepth 1 ! -path "$1/$DAEMON_LOCK" -printf '%P\n' | LC_ALL=C sort; }
+# assert_dir DIR [NAME...]: DIR holds exactly NAME... (and the daemon's lock).
+assert_dir() {
+	local dir=$1 got want=
+	shift
+	got=$(entries "$dir")
+	[ "$#" -eq 0 ] || want=$(printf '%s\n' "$@" | LC_ALL=C sort)
+	[ "$got" = "$want" ] || fail "$dir holds [$got], expected [$want]"
 }
 
 # wait_log FILE TEXT [SECONDS [PID]]: until FILE holds the fixed string TEXT;

@@ -17,18 +17,8 @@ ca=$(write_config alice)
 cb=$(write_config bob "resource = box")
 mkdir "$T/in" "$T/src"
 TO=bob@localhost/box
-LOCK=.xfer-daemon.lock
+LOCK=$DAEMON_LOCK
 
-# entries DIR: what DIR holds, one name a line, sorted, without the lock file.
-entries() { find "$1" -mindepth 1 ! -path "$1/$LOCK" -printf '%P\n' | LC_ALL=C sort; }
-# assert_dir DIR [NAME...]: DIR holds exactly NAME... (and the daemon's lock).
-assert_dir() {
-	local dir=$1 got want=
-	shift
-	got=$(entries "$dir")
-	[ "$#" -eq 0 ] || want=$(printf '%s\n' "$@" | LC_ALL=C sort)
-	[ "$got" = "$want" ] || fail "$dir holds [$got], expected [$want]"
-}
 # open_in PID DIR: files in DIR (deleted ones too) PID holds open, but the lock.
 open_in() {
 	local f l

@@ -18,13 +18,8 @@ pid_in() { head -n 1 "$1" 2>/dev/null; }
 # start_d NAME CONFIG ARGS...: a foreground daemon logging to $T/NAME.err,
 # online when this returns; sets D_PID.
 start_d() {
-	local name=$1 cfg=$2
-	shift 2
-	: > "$T/$name.err"
-	"$XFER" daemon -f -c "$cfg" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null &
-	D_PID=$!
-	at_exit "kill $D_PID 2>/dev/null"
-	wait_log "$T/$name.err" "online as" 10 "$D_PID"
+	start_daemon_as "$@"
+	D_PID=$DAEMON_PID
 }
 # refused NAME CODE CONFIG ARGS...: a daemon that must exit CODE at once.
 refused() {

@@ -18,18 +18,10 @@ bob_conf "accept_from = alice@localhost"
 cb=$T/bob.conf
 mkdir "$T/in" "$T/src"
 TO=bob@localhost/box
-LOCK=.xfer-daemon.lock
+LOCK=$DAEMON_LOCK
 head -c 1200000 /dev/urandom > "$T/src/slow.bin"   # ~8 s at 200 kB/s in base64
 head -c 4000000 /dev/urandom > "$T/src/long.bin"   # ~27 s
 
-entries() { find "$1" -mindepth 1 ! -path "$1/$LOCK" -printf '%P\n' | LC_ALL=C sort; }
-assert_dir() {
-	local dir=$1 got want=
-	shift
-	got=$(entries "$dir")
-	[ "$#" -eq 0 ] || want=$(printf '%s\n' "$@" | LC_ALL=C sort)
-	[ "$got" = "$want" ] || fail "$dir holds [$got], expected [$want]"
-}
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # send_bg FILE: alice sends FILE in the background; SEND_PID, $T/FILE.{out,err}.
 send_bg() {

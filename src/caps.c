@@ -33,7 +33,8 @@ int caps_ver(const char *category, const char *type, const char *name,
 	s = malloc(len);
 	if (sorted == NULL || s == NULL)
 		goto out;
-	memcpy(sorted, features, n * sizeof(*sorted));
+	if (n > 0)
+		memcpy(sorted, features, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), caps_cmp);
 	strcpy(s, category);
 	strcat(s, "/");

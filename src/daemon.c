@@ -227,8 +227,8 @@ static int daemon_lock(const char *path, const char *what, long *holder, struct 
 	int n;
 
 	if (fd < 0) {
-		xerr_set(err, errno == EACCES || errno == EROFS ? XE_CANTCREAT : XE_CANTCREAT,
-			 "cannot create the lock file %s: %s", path, strerror(errno));
+		xerr_set(err, XE_CANTCREAT, "cannot create the lock file %s: %s", path,
+			 strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "config.h"
 #include "jid.h"
+#include "log.h"
 #include "si.h"
 
 #define CONFIG_LINE_MAX 4096
@@ -527,8 +528,7 @@ static enum xerr_code config_value(struct config *cfg, struct account *a,
 		break;
 	}
 	case CT_LOG:
-		if (strcmp(value, "syslog") != 0 && strcmp(value, "stderr") != 0 &&
-		    value[0] != '/')
+		if (!log_spec_ok(value))
 			return xerr_set(err, XE_CONFIG, "%s:%d: log must be syslog, stderr or "
 					"an absolute file name, not '%s'", cfg->path, lineno, value);
 		if ((*(char **)field = strdup(value)) == NULL)

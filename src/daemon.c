@@ -45,7 +45,6 @@ struct daemon {
 	char bare[2100];
 	char *on_receive;	/* reloadable */
 	char *log_spec;		/* the target in use */
-	int log_fixed;		/* --log given: a reload does not change it */
 	struct receiver *r;
 	struct session *s;
 	int ping_out;		/* a ping is waiting for its answer */
@@ -472,6 +471,14 @@ static enum xerr_code daemon_set_log(struct daemon *d, const char *spec, struct 
 	return XE_OK;
 }
 
+/* The log target: --log, else the `log` key, else stderr in the
+ * foreground and syslog when detached. */
+static const char *daemon_log_spec(const struct xfer_opts *o, const struct account *a)
+{
+	return o->log != NULL ? o->log : a->log != NULL ? a->log
+	     : o->foreground ? "stderr" : "syslog";
+}
+
 /* After log_reopen() or a new target: commands started later write their
  * output to the current log file (stderr is where it goes). */
 static void daemon_stderr_to_log(struct daemon *d)
@@ -481,15 +488,11 @@ static void daemon_stderr_to_log(struct daemon *d)
 }
 
 /* The policy keys of acct (and --from) into the receiver. */
-static enum xerr_code daemon_policy(struct daemon *d, const struct account *a, struct xerr *err)
+static enum xerr_code daemon_policy(struct daemon *d, const struct account *a,
+				    const char *allow, struct xerr *err)
 {
-	char *allow;
-	enum xerr_code rc;
+	enum xerr_code rc = receiver_policy(d->r, allow, a->max_size, a->max_concurrent, err);
 
-	if ((rc = receiver_allow_list(a->accept_from, d->o->from, &allow, err)) != XE_OK)
-		return rc;
-	rc = receiver_policy(d->r, allow, a->max_size, a->max_concurrent, err);
-	free(allow);
 	if (rc != XE_OK)
 		return rc;
 	free(d->on_receive);
@@ -518,14 +521,13 @@ static void daemon_reload(struct daemon *d)
 		else
 			receiver_allow_list(a->accept_from, d->o->from, &allow, &err);
 	}
-	free(allow);
-	if (err.code == XE_OK && !d->log_fixed)
-		daemon_set_log(d, a->log != NULL ? a->log : d->o->foreground ? "stderr"
-			       : "syslog", &err);
+	if (err.code == XE_OK) /* with --log the same target: reopened */
+		daemon_set_log(d, daemon_log_spec(d->o, a), &err);
 	else
-		log_reopen(err.code == XE_OK ? &err : NULL);
+		log_reopen(NULL);
 	if (err.code == XE_OK)
-		daemon_policy(d, a, &err);
+		daemon_policy(d, a, allow, &err);
+	free(allow);
 	daemon_stderr_to_log(d);
 	if (err.code != XE_OK)
 		log_error("cannot reload %s: %s; keeping the old configuration", d->cfg_path,
@@ -709,8 +711,6 @@ static enum xerr_code daemon_check(struct daemon *d, struct xerr *err)
 	if (jid_parse(d->acct->jid, &j, &why) < 0)
 		return xerr_set(err, XE_CONFIG, "invalid jid '%s': %s", d->acct->jid, why);
 	jid_bare(&j, d->bare, sizeof(d->bare));
-	if (o->pidfile != NULL && o->pidfile[0] != '/')
-		return xerr_set(err, XE_USAGE, "--pidfile must be an absolute path");
 	/* The detached daemon works from /: file names from the config that
 	 * are relative mean the directory it was started in. */
 	if (daemon_absolute(&d->acct->cafile, err) != XE_OK ||
@@ -725,6 +725,7 @@ enum xerr_code daemon_run(struct account *acct, const char *cfg_path,
 	struct daemon d;
 	char cfg_abs[PATH_MAX];
 	const char *spec;
+	char *allow = NULL;
 	enum xerr_code rc;
 	struct child *c;
 
@@ -735,7 +736,6 @@ enum xerr_code daemon_run(struct account *acct, const char *cfg_path,
 	d.o = o;
 	d.acct = acct;
 	d.notify_fd = d.pid_fd = d.dir_fd = -1;
-	d.log_fixed = o->log != NULL;
 	/* Events are what a daemon's log is for: they show without -v. */
 	log_init("xfer", o->quiet ? 0 : o->verbose + 1);
 	if ((rc = daemon_check(&d, err)) != XE_OK)
@@ -746,16 +746,13 @@ enum xerr_code daemon_run(struct account *acct, const char *cfg_path,
 	d.r = receiver_new(acct, d.dir, INT_MAX, (long)o->idle_timeout * 1000, err);
 	if (d.r == NULL)
 		return err->code;
-	if ((rc = daemon_policy(&d, acct, err)) != XE_OK)
+	if ((rc = receiver_allow_list(acct->accept_from, o->from, &allow, err)) != XE_OK ||
+	    (rc = daemon_policy(&d, acct, allow, err)) != XE_OK)
 		goto out;
+	free(allow);
+	allow = NULL;
 	receiver_output(d.r, 0, 0, daemon_on_receive, &d);
-	spec = o->log != NULL ? o->log : acct->log != NULL ? acct->log
-	     : o->foreground ? "stderr" : "syslog";
-	if (spec[0] != '/' && strcmp(spec, "stderr") != 0 && strcmp(spec, "syslog") != 0) {
-		rc = xerr_set(err, XE_USAGE, "--log must be syslog, stderr or an absolute file "
-			      "name, not '%s'", spec);
-		goto out;
-	}
+	spec = daemon_log_spec(o, acct); /* opts.c and config.c checked it */
 	if ((rc = account_resolve_password(acct, err)) != XE_OK)
 		goto out;
 	if (!o->foreground && daemon_detach(&d, err)) {
@@ -818,6 +815,7 @@ out:
 			      : "the daemon was stopped during start-up");
 	daemon_unlock(&d);
 	receiver_free(d.r);
+	free(allow);
 	free(d.on_receive);
 	free(d.log_spec);
 	return rc;

@@ -112,6 +112,11 @@ static int log_open_file(const char *path, struct xerr *err)
 	return fd;
 }
 
+int log_spec_ok(const char *spec)
+{
+	return strcmp(spec, "syslog") == 0 || strcmp(spec, "stderr") == 0 || spec[0] == '/';
+}
+
 enum xerr_code log_target(const char *spec, struct xerr *err)
 {
 	enum log_to to;

@@ -22,6 +22,9 @@ void log_init(const char *progname, int verbosity);
  * On failure the target is unchanged and err says why (XE_CONFIG for a
  * bad spec, XE_CANTCREAT for a file that cannot be opened). */
 enum xerr_code log_target(const char *spec, struct xerr *err);
+/* 1 if spec names a target log_target() takes: syslog, stderr or an
+ * absolute file name (the one rule for --log and the `log` key). */
+int log_spec_ok(const char *spec);
 /* Opens the log file again by name (after logrotate moved it); a no-op
  * for stderr and syslog. On failure the old file stays in use (err may
  * be NULL). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "log.h"
 #include "opts.h"
 
 static struct xfer_opts opts_v;
@@ -220,8 +221,7 @@ static int opts_check(struct xfer_opts *o, struct xerr *err)
 		xerr_set(err, XE_USAGE, "--grace must be from 0 to 3600 seconds");
 		return -1;
 	}
-	if (o->log != NULL && strcmp(o->log, "syslog") != 0 && strcmp(o->log, "stderr") != 0 &&
-	    o->log[0] != '/') {
+	if (o->log != NULL && !log_spec_ok(o->log)) {
 		xerr_set(err, XE_USAGE, "--log must be syslog, stderr or an absolute file name, "
 			 "not '%s'", o->log);
 		return -1;

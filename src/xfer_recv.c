@@ -233,15 +233,17 @@ static struct rx *rx_admit(struct receiver *r, xmpp_stanza_t *st, const char *fr
 		log_printable(name, shown, sizeof(shown));
 	else
 		snprintf(shown, sizeof(shown), "an offer");
-	if (r->closing || r->handled + active >= r->count) {
-		log_info("refused %s from %s: %s", shown, from, r->closing ? "shutting down"
-			 : "no more files are taken");
-		/* Shutting down passes (type wait: a sender may retry); a
-		 * count that was reached does not. */
-		session_reply_error(r->s, st, r->closing ? "wait" : "cancel",
-				    r->closing ? "resource-constraint" : "not-acceptable", NULL,
-				    NULL, r->closing ? "the receiver is shutting down"
-				    : "the receiver takes no more files now");
+	if (r->closing) {
+		/* This passes (type wait): a sender may retry later. */
+		log_info("refused %s from %s: shutting down", shown, from);
+		session_reply_error(r->s, st, "wait", "resource-constraint", NULL, NULL,
+				    "the receiver is shutting down");
+		return NULL;
+	}
+	if (r->handled + active >= r->count) {
+		log_info("refused %s from %s: no more files are taken", shown, from);
+		session_reply_error(r->s, st, "cancel", "not-acceptable", NULL, NULL,
+				    "the receiver takes no more files now");
 		return NULL;
 	}
 	if (active >= r->max_active) {

@@ -80,6 +80,18 @@ static double daemon_random(void)
 	return (double)v / (double)UINT_MAX;
 }
 
+/* Closes every descriptor from first up (async-signal-safe: for a child
+ * after fork, too). */
+static void daemon_close_from(int first)
+{
+	int fd;
+
+	if (close_range((unsigned)first, ~0U, 0) == 0)
+		return;
+	for (fd = first; fd < 4096; fd++) /* a kernel before 5.9 */
+		close(fd);
+}
+
 /* Tells the starting process how the start went (once), as "CODE TEXT". */
 static void daemon_notify(struct daemon *d, enum xerr_code code, const char *msg)
 {
@@ -182,11 +194,7 @@ static int daemon_detach(struct daemon *d, struct xerr *err)
 	 * CI) must not be held for months: only the notify pipe stays. */
 	if (fds[1] != 3)
 		dup2(fds[1], 3);
-	if (close_range(4, ~0U, 0) < 0) {
-		int fd;
-		for (fd = 4; fd < 4096; fd++)
-			close(fd);
-	}
+	daemon_close_from(4);
 	d->notify_fd = 3;
 	fcntl(d->notify_fd, F_SETFD, FD_CLOEXEC);
 	setsid();
@@ -402,11 +410,7 @@ static void daemon_on_receive(void *arg, const struct receiver_delivery *dv)
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 		if (chdir(d->dir) < 0)
 			_exit(126);
-		if (close_range(3, ~0U, 0) < 0) {
-			int fd;
-			for (fd = 3; fd < 4096; fd++)
-				close(fd);
-		}
+		daemon_close_from(3);
 		execve("/bin/sh", argv, envp);
 		_exit(127);
 	}

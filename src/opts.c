@@ -43,6 +43,9 @@ static struct poptOption send_only[] = {
 	{ "method", 'm', POPT_ARG_STRING, &opts_v.method, 0,
 	  "use these transfer methods, in this order (default: all, or 'methods' "
 	  "in the config); known: s5b ibb oob (default order)", "LIST" },
+	{ "protocol", 'P', POPT_ARG_STRING, &opts_v.protocol, 0,
+	  "negotiate with jingle (XEP-0234) or si (XEP-0096); auto (the default) "
+	  "uses Jingle when the receiver advertises it, else SI", "auto|jingle|si" },
 	{ "desc", 0, POPT_ARG_STRING, &opts_v.desc, 0,
 	  "a description sent with each file", "TEXT" },
 	{ "to", 't', POPT_ARG_ARGV, &opts_v.to, 0,
@@ -228,6 +231,12 @@ static int opts_check(struct xfer_opts *o, struct xerr *err)
 	}
 	if (o->pidfile != NULL && o->pidfile[0] != '/') {
 		xerr_set(err, XE_USAGE, "--pidfile must be an absolute file name");
+		return -1;
+	}
+	if (o->protocol != NULL && strcmp(o->protocol, "auto") != 0 &&
+	    strcmp(o->protocol, "jingle") != 0 && strcmp(o->protocol, "si") != 0) {
+		xerr_set(err, XE_USAGE, "--protocol must be auto, jingle or si, not '%s'",
+			 o->protocol);
 		return -1;
 	}
 	if (o->method != NULL) {

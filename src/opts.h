@@ -24,6 +24,7 @@ struct xfer_opts {
 	int idle_timeout;	/* send, recv: --idle-timeout SEC */
 	char *method;		/* send: --method LIST */
 	char *desc;		/* send: --desc TEXT */
+	char *protocol;		/* send: --protocol auto|jingle|si (NULL: auto) */
 	const char **to;	/* send: --to JID, repeatable; NULL-terminated */
 	char *files_from;	/* send: --files-from FILE ("-": stdin) */
 	int nul;		/* send: -0, NUL-separated --files-from */

@@ -622,7 +622,20 @@ void s5b_recv_job(struct job *j)
 	}
 	free(buf);
 	buf = NULL;
-	if (sink_commit(d->sink, d->md5[0] != '\0' ? d->md5 : NULL, d->path, sizeof(d->path),
+	{
+		/* The hash may follow the data: wait for it, a while. */
+		long waited = 0;
+		while (!atomic_load(&d->hash_posted) && waited < d->hash_wait_ms) {
+			struct pollfd p = { j->cancel_fd, POLLIN, 0 };
+			if (poll(&p, 1, 20) > 0) {
+				xerr_set(&j->err, XE_SIGNAL, "cancelled");
+				goto fail;
+			}
+			waited += 20;
+		}
+	}
+	d->verified = atomic_load(&d->hash_posted);
+	if (sink_commit(d->sink, d->verified ? d->hash : NULL, d->path, sizeof(d->path),
 			&j->err) != XE_OK) {
 		d->sink = NULL;
 		close_reset(d->sock);
@@ -639,4 +652,12 @@ fail:
 	d->sink = NULL;
 	close_reset(d->sock);
 	d->sock = -1;
+}
+
+void s5b_recv_post_hash(struct s5b_recv *d, const char *hex)
+{
+	if (atomic_load(&d->hash_posted))
+		return; /* the main thread is the only writer */
+	snprintf(d->hash, sizeof(d->hash), "%s", hex);
+	atomic_store(&d->hash_posted, 1); /* releases the hash to the worker */
 }

@@ -108,16 +108,27 @@ struct s5b_send {
 void s5b_send_job(struct job *j);
 
 /* s5b_recv_job(): reads size bytes from sock into sink, commits it
- * (checking md5 when not empty) and writes the delivered path. The sink
- * is consumed either way. */
+ * (checking hash, in the sink's algorithm, when known) and writes the
+ * delivered path. The sink is consumed either way.
+ *
+ * Jingle may announce the hash after the data (a session-info checksum):
+ * with hash_wait_ms > 0 and no hash known at the start, the job waits that
+ * long after the last byte for the main thread to post one with
+ * s5b_recv_post_hash(); without one the file is delivered unverified. */
 struct s5b_recv {
 	int sock;
 	struct sink *sink;
 	long long size;
 	long idle_ms;
-	char md5[33];
+	char hash[65];		/* only through s5b_recv_post_hash() */
+	long hash_wait_ms;
+	atomic_int hash_posted;
+	int verified;		/* out: the hash was checked */
 	char path[4096];
 };
 void s5b_recv_job(struct job *j);
+/* The expected hash (lowercase hex), from the main thread, before the
+ * start or while the job runs; the first one counts. */
+void s5b_recv_post_hash(struct s5b_recv *d, const char *hex);
 
 #endif

@@ -144,8 +144,7 @@ static xmpp_stanza_t *stream_method_field(xmpp_stanza_t *si)
 	return NULL;
 }
 
-/* The text of v into buf; 0 if it fits, -1 if absent or too long. */
-static int text_of(xmpp_stanza_t *v, char *buf, size_t len)
+int stanza_text_copy(xmpp_stanza_t *v, char *buf, size_t len)
 {
 	char *t = v != NULL ? xmpp_stanza_get_text(v) : NULL;
 	int rc = -1;
@@ -220,7 +219,7 @@ int si_offer_parse(xmpp_stanza_t *iq, struct si_offer *o, const char **cond,
 		for (i = 0; i < 32; i++)
 			o->md5[i] = (char)(hash[i] | 0x20); /* lowercase */
 	}
-	if (text_of(xmpp_stanza_get_child_by_name(file, "desc"), o->desc, sizeof(o->desc)) < 0)
+	if (stanza_text_copy(xmpp_stanza_get_child_by_name(file, "desc"), o->desc, sizeof(o->desc)) < 0)
 		o->desc[0] = '\0';
 	field = stream_method_field(si);
 	if (field == NULL) {
@@ -230,7 +229,7 @@ int si_offer_parse(xmpp_stanza_t *iq, struct si_offer *o, const char **cond,
 	for (opt = xmpp_stanza_get_children(field); opt != NULL; opt = xmpp_stanza_get_next(opt)) {
 		char ns[128];
 		if (xmpp_stanza_is_tag(opt) && strcmp(xmpp_stanza_get_name(opt), "option") == 0 &&
-		    text_of(xmpp_stanza_get_child_by_name(opt, "value"), ns, sizeof(ns)) == 0)
+		    stanza_text_copy(xmpp_stanza_get_child_by_name(opt, "value"), ns, sizeof(ns)) == 0)
 			o->methods |= (unsigned)method_from_ns(ns);
 	}
 	o->multiple = xmpp_stanza_get_child_by_name_and_ns(si, "si-multiple", NS_SI_MULTIPLE) != NULL;
@@ -280,7 +279,7 @@ int si_accept_parse(xmpp_stanza_t *reply, int *out, int max, int *multiple)
 		for (v = xmpp_stanza_get_children(list); v != NULL && n < max;
 		     v = xmpp_stanza_get_next(v)) {
 			if (!xmpp_stanza_is_tag(v) || strcmp(xmpp_stanza_get_name(v), "value") != 0 ||
-			    text_of(v, ns, sizeof(ns)) < 0 || (m = method_from_ns(ns)) == 0)
+			    stanza_text_copy(v, ns, sizeof(ns)) < 0 || (m = method_from_ns(ns)) == 0)
 				continue;
 			for (i = 0, dup = 0; i < n; i++)
 				dup |= out[i] == m;
@@ -291,7 +290,7 @@ int si_accept_parse(xmpp_stanza_t *reply, int *out, int max, int *multiple)
 	}
 	field = si != NULL ? stream_method_field(si) : NULL;
 	if (field == NULL || max < 1 ||
-	    text_of(xmpp_stanza_get_child_by_name(field, "value"), ns, sizeof(ns)) < 0)
+	    stanza_text_copy(xmpp_stanza_get_child_by_name(field, "value"), ns, sizeof(ns)) < 0)
 		return 0;
 	out[0] = method_from_ns(ns);
 	return out[0] != 0;

@@ -29,6 +29,10 @@ enum method { METHOD_S5B = 1 << 0, METHOD_IBB = 1 << 1, METHOD_OOB = 1 << 2 };
 xmpp_stanza_t *stanza_child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name,
 			    const char *ns, const char *text);
 
+/* The text of v into buf: 0 if it fits, -1 if v is NULL or the text is
+ * too long. */
+int stanza_text_copy(xmpp_stanza_t *v, char *buf, size_t len);
+
 /* "ibb" -> METHOD_IBB; 0 if unknown. */
 int method_from_name(const char *name);
 const char *method_name(int m);

@@ -135,11 +135,12 @@ struct sink {
 	char tmp[64];
 	long long size;
 	long long bytes;
-	struct digest *md5;
+	struct digest *digest;
+	const char *alg;	/* "MD5", "SHA-256" */
 };
 
 enum xerr_code sink_open(struct sink **out, const char *dir, const char *name,
-			 long long size, int want_md5, struct xerr *err)
+			 long long size, enum sink_hash hash, struct xerr *err)
 {
 	struct sink *s;
 	unsigned char rnd[8];
@@ -187,9 +188,11 @@ enum xerr_code sink_open(struct sink **out, const char *dir, const char *name,
 		sink_abort(s);
 		return rc;
 	}
-	if (want_md5 && (s->md5 = digest_new(DIGEST_MD5)) == NULL) {
+	s->alg = hash == SINK_HASH_SHA256 ? "SHA-256" : "MD5";
+	if (hash != SINK_HASH_NONE &&
+	    (s->digest = digest_new(hash == SINK_HASH_SHA256 ? DIGEST_SHA256 : DIGEST_MD5)) == NULL) {
 		sink_abort(s);
-		return xerr_set(err, XE_SOFTWARE, "cannot set up MD5");
+		return xerr_set(err, XE_SOFTWARE, "cannot set up %s", s->alg);
 	}
 	*out = s;
 	return XE_OK;
@@ -217,8 +220,8 @@ enum xerr_code sink_write(struct sink *s, const void *buf, size_t n, struct xerr
 					"cannot write to %s: %s", s->dir, strerror(errno));
 		off += (size_t)w;
 	}
-	if (s->md5 != NULL)
-		digest_update(s->md5, buf, n);
+	if (s->digest != NULL)
+		digest_update(s->digest, buf, n);
 	s->bytes += (long long)n;
 	return XE_OK;
 }
@@ -231,7 +234,7 @@ static mode_t sink_file_mode(void)
 	return 0666 & ~mask;
 }
 
-enum xerr_code sink_commit(struct sink *s, const char *expect_md5, char *path, size_t len,
+enum xerr_code sink_commit(struct sink *s, const char *expect, char *path, size_t len,
 			   struct xerr *err)
 {
 	char final[SINK_NAME_MAX + 16];
@@ -246,11 +249,11 @@ enum xerr_code sink_commit(struct sink *s, const char *expect_md5, char *path, s
 			      s->bytes, s->size);
 		goto fail;
 	}
-	if (expect_md5 != NULL && s->md5 != NULL) {
-		digest_final_hex(s->md5, got);
-		if (strcasecmp(got, expect_md5) != 0) {
-			rc = xerr_set(err, XE_PROTOCOL, "MD5 mismatch: the sender announced %s, "
-				      "the data has %s", expect_md5, got);
+	if (expect != NULL && s->digest != NULL) {
+		digest_final_hex(s->digest, got);
+		if (strcasecmp(got, expect) != 0) {
+			rc = xerr_set(err, XE_PROTOCOL, "%s mismatch: the sender announced %s, "
+				      "the data has %s", s->alg, expect, got);
 			goto fail;
 		}
 	}
@@ -319,7 +322,7 @@ void sink_abort(struct sink *s)
 			log_warn("cannot remove %s/%s: %s", s->dir, s->tmp, strerror(errno));
 		close(s->dirfd);
 	}
-	digest_free(s->md5);
+	digest_free(s->digest);
 	free(s->dir);
 	free(s);
 }

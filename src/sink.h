@@ -3,7 +3,7 @@
  * sink_sanitize_name() turns an offered file name (hostile input) into a
  * safe base name. A sink writes into a hidden temp file created in the
  * destination with O_EXCL|O_NOFOLLOW, mode 0600; sink_commit() checks the
- * byte count and (when given) the MD5, fsyncs, applies the umask-derived
+ * byte count and (when given) the hash, fsyncs, applies the umask-derived
  * mode and links the file to a name that does not exist yet ("name",
  * "name (1)", ...), never overwriting. sink_abort() (and sink_commit() on
  * failure) removes the temp file. */
@@ -25,19 +25,24 @@ enum xerr_code sink_check_space(const char *dir, long long size, struct xerr *er
 
 struct sink;
 
+/* The digest a sink computes for sink_commit(): SI announces an MD5,
+ * Jingle a SHA-256. */
+enum sink_hash { SINK_HASH_NONE, SINK_HASH_MD5, SINK_HASH_SHA256 };
+
 /* Creates the temp file in dir for a file called name (already safe) of
- * size bytes. want_md5: compute the MD5 for sink_commit(). */
+ * size bytes, computing hash on the way. */
 enum xerr_code sink_open(struct sink **out, const char *dir, const char *name,
-			 long long size, int want_md5, struct xerr *err);
+			 long long size, enum sink_hash hash, struct xerr *err);
 
 /* Appends n bytes; more than the announced size is an error (XE_PROTOCOL). */
 enum xerr_code sink_write(struct sink *s, const void *buf, size_t n, struct xerr *err);
 
 long long sink_bytes(const struct sink *s);
 
-/* Verifies, syncs and delivers; writes the final path into path. On
- * failure the temp file is removed. The sink is freed either way. */
-enum xerr_code sink_commit(struct sink *s, const char *expect_md5, char *path, size_t len,
+/* Verifies (expect: lowercase hex of the sink's hash, or NULL), syncs and
+ * delivers; writes the final path into path. On failure the temp file is
+ * removed. The sink is freed either way. */
+enum xerr_code sink_commit(struct sink *s, const char *expect, char *path, size_t len,
 			   struct xerr *err);
 
 /* Removes the temp file and frees the sink. NULL is fine. */

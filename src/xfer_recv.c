@@ -9,6 +9,7 @@
 #include "codec.h"
 #include "fetch.h"
 #include "ibb.h"
+#include "jingle.h"
 #include "job.h"
 #include "jid.h"
 #include "log.h"
@@ -54,6 +55,17 @@ struct rx {
 	char url[2048];
 	char path[4096];	/* OOB: where fetch delivered */
 	long long start_ms;	/* when the offer was accepted */
+	char hash[65];		/* expected, lowercase hex of halg; "" unknown */
+	enum sink_hash halg;	/* SI: MD5 when offered; Jingle: SHA-256 */
+	/* Jingle (jingle != 0): offer.sid is the transport's sid. */
+	int jingle;
+	char jsid[128];		/* the session */
+	char content[128];
+	char creator[16];
+	int ft_version;
+	char cids[S5B_MAX_HOSTS][64];	/* of hosts[] */
+	int terminated;		/* the session is over: say nothing more */
+	const char *jreason;	/* the reason to end with, when not derived */
 	struct rx *next;
 };
 
@@ -82,6 +94,9 @@ struct receiver {
 };
 
 static int rx_may(struct rx *x, int m);
+static void rx_terminate(struct receiver *r, struct rx *x, const char *reason, const char *text);
+static const char *rx_reason(enum xerr_code code, const char *why);
+static void rx_candidate_answer(struct receiver *r, struct rx *x);
 static void rx_finished(struct receiver *r, struct rx *x);
 static void rx_done(struct receiver *r, struct rx *x, const char *path);
 static int rx_unused(struct rx *x);
@@ -142,6 +157,10 @@ static void rx_fail(struct receiver *r, struct rx *x, enum xerr_code code, const
 	x->pr_started = 0;
 	if (tell_peer && x->state == RX_IBB && session_connected(r->s))
 		session_send(r->s, ibb_close_build(session_ctx(r->s), x->peer, x->offer.sid));
+	if (x->jingle)
+		rx_terminate(r, x, x->jreason != NULL ? x->jreason : rx_reason(code, why),
+			     code == XE_IO || code == XE_CANTCREAT ? "the receiver cannot store the file"
+			     : why);
 	if (x->iq != NULL && session_connected(r->s)) {
 		/* Local disk trouble stays local; the rest helps the sender. */
 		int policy = code == XE_CANTCREAT && strstr(why, "max_size") != NULL;
@@ -321,6 +340,8 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 	}
 	x->next = r->rxs;
 	r->rxs = x;
+	snprintf(x->hash, sizeof(x->hash), "%s", x->offer.md5);
+	x->halg = x->hash[0] != '\0' ? SINK_HASH_MD5 : SINK_HASH_NONE;
 	if (sink_sanitize_name(x->offer.name, x->safe))
 		log_info("offered name \"%s\" is saved as \"%s\"",
 			 log_printable(x->offer.name, shown, sizeof(shown)), x->safe);
@@ -339,8 +360,7 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 		return 1;
 	}
 	if (sink_check_space(r->dir, x->offer.size + reserved, &err) != XE_OK ||
-	    sink_open(&x->sink, r->dir, x->safe, x->offer.size, x->offer.md5[0] != '\0',
-		      &err) != XE_OK) {
+	    sink_open(&x->sink, r->dir, x->safe, x->offer.size, x->halg, &err) != XE_OK) {
 		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL, peer_text(&err));
 		rx_fail(r, x, err.code, err.msg, 0);
 		return 1;
@@ -377,7 +397,7 @@ static void rx_deliver(struct receiver *r, struct rx *x, xmpp_stanza_t *close_iq
 
 	xerr_clear(&err);
 	x->sink = NULL;
-	if (sink_commit(sink, x->offer.md5[0] != '\0' ? x->offer.md5 : NULL, path, sizeof(path),
+	if (sink_commit(sink, x->hash[0] != '\0' ? x->hash : NULL, path, sizeof(path),
 			&err) != XE_OK) {
 		session_reply_error(r->s, close_iq, "cancel", "not-acceptable", NULL, NULL,
 				    peer_text(&err));
@@ -431,6 +451,23 @@ static void rx_data(struct receiver *r, struct rx *x, xmpp_stanza_t *st, xmpp_st
 	progress_update(&x->pr, sink_bytes(x->sink));
 }
 
+/* A bytestream that carried nothing is dropped (its job took the sink
+ * with it): a new temp file for the method that follows. */
+static enum xerr_code rx_drop_bytestream(struct receiver *r, struct rx *x, struct xerr *err)
+{
+	job_finish(&x->job);
+	if (x->conn.fd >= 0)
+		close(x->conn.fd);
+	x->conn.fd = -1;
+	if (x->pr_started)
+		progress_finish(&x->pr, 0, "s5b");
+	x->pr_started = 0;
+	xerr_clear(err);
+	if (x->sink == NULL)
+		return sink_open(&x->sink, r->dir, x->safe, x->offer.size, x->halg, err);
+	return XE_OK;
+}
+
 static int recv_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
 {
 	struct receiver *r = arg;
@@ -471,18 +508,12 @@ static int recv_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
 			/* The sender gave up on the bytestream before any data
 			 * (proxy activation failed) and falls back: start over. */
 			struct xerr err;
-			job_finish(&x->job);
-			xerr_clear(&err);
-			if (sink_open(&x->sink, r->dir, x->safe, x->offer.size,
-				      x->offer.md5[0] != '\0', &err) != XE_OK) {
+			if (rx_drop_bytestream(r, x, &err) != XE_OK) {
 				session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
 						    peer_text(&err));
 				rx_fail(r, x, err.code, err.msg, 0);
 				return 1;
 			}
-			if (x->pr_started)
-				progress_finish(&x->pr, 0, "s5b");
-			x->pr_started = 0;
 		}
 		x->block = block;
 		x->state = RX_IBB;
@@ -581,6 +612,8 @@ static void rx_done(struct receiver *r, struct rx *x, const char *path)
 		printf("%s\n", shown);
 		fflush(stdout);
 	}
+	if (x->jingle)
+		rx_terminate(r, x, "success", NULL);
 	r->handled++;
 	r->delivered++;
 	if (r->delivered_fn != NULL)
@@ -651,7 +684,21 @@ static void rx_connected(struct receiver *r, struct rx *x)
 	int i;
 
 	job_finish(&x->job);
-	if (x->conn.used < 0) {
+	if (x->jingle) {
+		rx_candidate_answer(r, x);
+		if (x->conn.used < 0) {
+			for (i = 0; i < x->conn.n && len < sizeof(why); i++)
+				len += (size_t)snprintf(why + len, sizeof(why) - len,
+							"%s%s port %u: %s", i ? "; " : "",
+							x->hosts[i].host, x->hosts[i].port,
+							x->conn.why[i]);
+			log_info("%s: no candidate of %s worked (%s)%s", x->safe, x->peer,
+				 x->conn.n > 0 ? why : "none offered", r->methods & METHOD_IBB
+				 ? "; waiting for a transport-replace" : "");
+			rx_no_s5b(x);
+			return;
+		}
+	} else if (x->conn.used < 0) {
 		for (i = 0; i < x->conn.n && len < sizeof(why); i++)
 			len += (size_t)snprintf(why + len, sizeof(why) - len, "%s%s port %u: %s",
 						i ? "; " : "", x->hosts[i].host, x->hosts[i].port,
@@ -668,7 +715,7 @@ static void rx_connected(struct receiver *r, struct rx *x)
 		rx_no_s5b(x);
 		return;
 	}
-	{
+	if (!x->jingle) {
 		xmpp_stanza_t *q = bytestreams_used(session_ctx(r->s), x->offer.sid,
 						    x->hosts[x->conn.used].jid);
 		session_reply_result(r->s, x->iq, q);
@@ -684,7 +731,10 @@ static void rx_connected(struct receiver *r, struct rx *x)
 	x->sink = NULL;
 	x->data.size = x->offer.size;
 	x->data.idle_ms = r->idle_ms;
-	snprintf(x->data.md5, sizeof(x->data.md5), "%s", x->offer.md5);
+	if (x->hash[0] != '\0')
+		s5b_recv_post_hash(&x->data, x->hash);
+	/* Jingle may send the checksum after the data (XEP-0234 8.1). */
+	x->data.hash_wait_ms = x->jingle ? 5000 : 0;
 	x->state = RX_S5B_DATA;
 	xerr_clear(&err);
 	if (job_start(&x->job, s5b_recv_job, &x->data, &err) != XE_OK) {
@@ -798,6 +848,396 @@ static int recv_message(struct session *s, xmpp_stanza_t *st, void *arg)
 	return 1;
 }
 
+/* --- Jingle (XEP-0166/0234/0260/0261): the responder ---------------------
+ * The same rx, sink and data paths as SI; only the negotiation differs.
+ * offer.sid holds the transport's sid (IBB opens and the S5B hash use it),
+ * jsid the session's. */
+
+static struct jingle *jingle_new(void)
+{
+	return calloc(1, sizeof(struct jingle)); /* candidates make it large */
+}
+
+/* The session's fields every IQ x sends carries. */
+static void rx_jingle_head(struct receiver *r, struct rx *x, struct jingle *j,
+			   enum jingle_action a)
+{
+	memset(j, 0, sizeof(*j));
+	j->action = a;
+	j->size = -1;
+	snprintf(j->sid, sizeof(j->sid), "%s", x->jsid);
+	snprintf(j->initiator, sizeof(j->initiator), "%s", x->peer);
+	if (a == JA_SESSION_ACCEPT)
+		snprintf(j->responder, sizeof(j->responder), "%s", session_jid(r->s));
+	snprintf(j->content, sizeof(j->content), "%s", x->content);
+	snprintf(j->creator, sizeof(j->creator), "%s", x->creator);
+	j->ft_version = x->ft_version;
+}
+
+static void rx_jingle_send(struct receiver *r, struct rx *x, struct jingle *j)
+{
+	xmpp_stanza_t *iq = jingle_build(session_ctx(r->s), x->peer, j);
+
+	if (iq != NULL)
+		session_send(r->s, iq); /* its answer is not needed */
+}
+
+/* The Jingle reason for a failure here. */
+static const char *rx_reason(enum xerr_code code, const char *why)
+{
+	if (strstr(why, "mismatch") != NULL)
+		return "media-error";
+	switch (code) {
+	case XE_SIGNAL:
+		return "cancel";
+	case XE_TEMPFAIL:
+		return "timeout";
+	case XE_IO:
+	case XE_CANTCREAT:
+		return "general-error";
+	case XE_PROTOCOL:
+		return "failed-application";
+	default:
+		return "failed-transport";
+	}
+}
+
+/* session-terminate, once. */
+static void rx_terminate(struct receiver *r, struct rx *x, const char *reason, const char *text)
+{
+	struct jingle *j;
+
+	if (x->terminated || !session_connected(r->s) || (j = jingle_new()) == NULL)
+		return;
+	x->terminated = 1;
+	rx_jingle_head(r, x, j, JA_SESSION_TERMINATE);
+	j->content[0] = '\0';
+	snprintf(j->reason, sizeof(j->reason), "%s", reason);
+	if (text != NULL && strcmp(reason, "success") != 0)
+		snprintf(j->reason_text, sizeof(j->reason_text), "%s", text);
+	rx_jingle_send(r, x, j);
+	free(j);
+}
+
+/* transport-info: the candidate we connected to, or that none worked. */
+static void rx_candidate_answer(struct receiver *r, struct rx *x)
+{
+	struct jingle *j = jingle_new();
+
+	if (j == NULL)
+		return;
+	rx_jingle_head(r, x, j, JA_TRANSPORT_INFO);
+	j->transport = JT_S5B;
+	snprintf(j->tsid, sizeof(j->tsid), "%s", x->offer.sid);
+	j->s5b_info = x->conn.used >= 0 ? JS_CANDIDATE_USED : JS_CANDIDATE_ERROR;
+	if (x->conn.used >= 0)
+		snprintf(j->cid, sizeof(j->cid), "%s", x->cids[x->conn.used]);
+	rx_jingle_send(r, x, j);
+	free(j);
+}
+
+static struct rx *rx_find_jingle(struct receiver *r, const char *from, const char *sid)
+{
+	struct rx *x;
+
+	for (x = r->rxs; x != NULL; x = x->next)
+		if (x->jingle && from != NULL && strcmp(x->peer, from) == 0 &&
+		    strcmp(x->jsid, sid) == 0)
+			return x;
+	return NULL;
+}
+
+static int by_priority(const void *a, const void *b)
+{
+	long pa = ((const struct jingle_candidate *)a)->priority;
+	long pb = ((const struct jingle_candidate *)b)->priority;
+
+	return (pa < pb) - (pa > pb); /* highest first */
+}
+
+/* Tries the initiator's candidates, highest priority first, in a worker. */
+static void rx_jingle_connect(struct receiver *r, struct rx *x, struct jingle *j)
+{
+	struct xerr err;
+	int i;
+
+	qsort(j->cand, (size_t)j->ncand, sizeof(j->cand[0]), by_priority);
+	memset(&x->conn, 0, sizeof(x->conn));
+	for (i = 0; i < j->ncand; i++) {
+		x->hosts[i] = j->cand[i].h;
+		snprintf(x->cids[i], sizeof(x->cids[i]), "%s", j->cand[i].cid);
+		log_debug("%s offers candidate %s (%s) at %s port %u, priority %ld", x->peer,
+			  j->cand[i].cid, j->cand[i].proxy ? "proxy" : "direct", j->cand[i].h.host,
+			  j->cand[i].h.port, j->cand[i].priority);
+	}
+	x->conn.hosts = x->hosts;
+	x->conn.n = j->ncand;
+	x->conn.fd = -1;
+	x->conn.used = -1;
+	x->conn.budget_ms = r->connect_ms;
+	s5b_hash(x->offer.sid, x->peer, session_jid(r->s), x->conn.hash);
+	x->state = RX_S5B_CONNECTING;
+	xerr_clear(&err);
+	if (j->ncand == 0 || job_start(&x->job, s5b_connect_job, &x->conn, &err) != XE_OK) {
+		/* Nothing to try: say so now, IBB may follow. */
+		rx_candidate_answer(r, x);
+		rx_no_s5b(x);
+	}
+}
+
+/* session-initiate: the same checks as an SI offer. */
+static void rx_jingle_offer(struct receiver *r, xmpp_stanza_t *st, const char *from,
+			    struct jingle *j)
+{
+	struct session *s = r->s;
+	char shown[SINK_NAME_MAX + 1];
+	long long reserved;
+	struct xerr err;
+	struct rx *x;
+	int s5b;
+
+	if (!allowed(r, from)) {
+		log_info("refused an offer from %s (not allowed; see --from, accept_from)", from);
+		session_reply_error(s, st, "cancel", "forbidden", NULL, NULL, "Offer declined");
+		return;
+	}
+	if (!j->has_file || j->size < 0 || strcmp(j->creator, "initiator") != 0 ||
+	    (j->senders[0] != '\0' && strcmp(j->senders, "initiator") != 0)) {
+		/* A request for a file of ours (senders='responder') included. */
+		session_reply_error(s, st, "cancel", "feature-not-implemented", NULL, NULL,
+				    "xfer takes offered files of known size only");
+		return;
+	}
+	x = rx_admit(r, st, from, j->name, &reserved);
+	if (x == NULL)
+		return;
+	x->jingle = 1;
+	x->halg = SINK_HASH_SHA256; /* a checksum may come later */
+	snprintf(x->jsid, sizeof(x->jsid), "%s", j->sid);
+	snprintf(x->content, sizeof(x->content), "%s", j->content);
+	snprintf(x->creator, sizeof(x->creator), "%s", j->creator);
+	x->ft_version = j->ft_version;
+	snprintf(x->offer.sid, sizeof(x->offer.sid), "%s", j->tsid);
+	snprintf(x->offer.name, sizeof(x->offer.name), "%s", j->name);
+	x->offer.size = j->size;
+	snprintf(x->hash, sizeof(x->hash), "%s", j->sha256);
+	x->next = r->rxs;
+	r->rxs = x;
+	if (sink_sanitize_name(x->offer.name, x->safe))
+		log_info("offered name \"%s\" is saved as \"%s\"",
+			 log_printable(x->offer.name, shown, sizeof(shown)), x->safe);
+	session_reply_result(s, st, NULL); /* XEP-0166: ack first, then answer */
+	s5b = j->transport == JT_S5B && (r->methods & METHOD_S5B);
+	if (!s5b && !(j->transport == JT_IBB && (r->methods & METHOD_IBB))) {
+		x->jreason = "unsupported-transports";
+		rx_fail(r, x, XE_UNAVAILABLE, "no offered transport is accepted here", 0);
+		return;
+	}
+	xerr_clear(&err);
+	if (r->max_size >= 0 && x->offer.size > r->max_size) {
+		xerr_set(&err, XE_CANTCREAT, "the file has %lld bytes, more than max_size "
+			 "(%lld)", x->offer.size, r->max_size);
+		x->jreason = "decline";
+		rx_terminate(r, x, "decline", err.msg);
+		rx_fail(r, x, err.code, err.msg, 0);
+		return;
+	}
+	if (sink_check_space(r->dir, x->offer.size + reserved, &err) != XE_OK ||
+	    sink_open(&x->sink, r->dir, x->safe, x->offer.size, x->halg, &err) != XE_OK) {
+		rx_terminate(r, x, "decline", peer_text(&err));
+		rx_fail(r, x, err.code, err.msg, 0);
+		return;
+	}
+	if (s5b) {
+		x->methods[x->nmethods++] = METHOD_S5B;
+		if (r->methods & METHOD_IBB)
+			x->methods[x->nmethods++] = METHOD_IBB; /* by transport-replace */
+	} else {
+		x->methods[x->nmethods++] = METHOD_IBB;
+		x->block = j->block < r->max_block ? j->block : r->max_block;
+	}
+	{
+		struct jingle *a = jingle_new();
+		if (a != NULL) {
+			rx_jingle_head(r, x, a, JA_SESSION_ACCEPT);
+			a->has_file = 1;
+			snprintf(a->name, sizeof(a->name), "%s", j->name);
+			a->size = j->size;
+			snprintf(a->sha256, sizeof(a->sha256), "%s", j->sha256);
+			a->transport = s5b ? JT_S5B : JT_IBB;
+			snprintf(a->tsid, sizeof(a->tsid), "%s", x->offer.sid);
+			a->block = x->block;
+			rx_jingle_send(r, x, a); /* no candidates of ours: see xfer(1) */
+			free(a);
+		}
+	}
+	session_presence(s, from, NULL);
+	x->last_ms = session_now_ms();
+	log_info("accepted %s (%lld bytes) from %s over Jingle", x->safe, x->offer.size, x->peer);
+	log_debug("%s from %s: Jingle session %s, %s transport %s", x->safe, x->peer, x->jsid,
+		  s5b ? "s5b" : "ibb", x->offer.sid);
+	if (s5b)
+		rx_jingle_connect(r, x, j);
+}
+
+/* transport-replace: IBB after a failed (or unwanted) bytestream. */
+static void rx_jingle_replace(struct receiver *r, struct rx *x, xmpp_stanza_t *st,
+			      struct jingle *j)
+{
+	struct jingle *a;
+	struct xerr err;
+	int ok = j->transport == JT_IBB && (r->methods & METHOD_IBB);
+
+	if (x->state == RX_IBB || (x->state == RX_S5B_DATA && atomic_load(&x->job.bytes) > 0)) {
+		session_reply_error(r->s, st, "cancel", "unexpected-request", "out-of-order",
+				    NS_JINGLE_ERRORS, "the data is already flowing");
+		return;
+	}
+	session_reply_result(r->s, st, NULL);
+	if ((a = jingle_new()) == NULL)
+		return;
+	rx_jingle_head(r, x, a, ok ? JA_TRANSPORT_ACCEPT : JA_TRANSPORT_REJECT);
+	a->transport = j->transport == JT_IBB ? JT_IBB : JT_NONE;
+	snprintf(a->tsid, sizeof(a->tsid), "%s", j->tsid);
+	a->block = j->block < r->max_block ? j->block : r->max_block;
+	if (ok && (x->state == RX_S5B_CONNECTING || x->state == RX_S5B_DATA) &&
+	    rx_drop_bytestream(r, x, &err) != XE_OK) {
+		free(a);
+		rx_fail(r, x, err.code, err.msg, 0);
+		return;
+	}
+	rx_jingle_send(r, x, a);
+	free(a);
+	if (!ok) {
+		log_info("%s from %s: refused a transport-replace to a transport not accepted "
+			 "here", x->safe, x->peer);
+		return;
+	}
+	snprintf(x->offer.sid, sizeof(x->offer.sid), "%s", j->tsid);
+	x->methods[0] = METHOD_IBB;
+	x->nmethods = 1;
+	x->block = a->block;
+	x->state = RX_OFFERED;
+	x->last_ms = session_now_ms();
+	log_info("%s from %s: falling back to ibb (transport-replace)", x->safe, x->peer);
+}
+
+/* session-info <checksum/>: the hash, if the file is not complete yet. */
+static void rx_jingle_checksum(struct receiver *r, struct rx *x, const char *hex)
+{
+	if (x->hash[0] != '\0' && strcmp(x->hash, hex) != 0) {
+		x->jreason = "media-error";
+		rx_fail(r, x, XE_PROTOCOL, "the checksum differs from the hash in the offer "
+			"(SHA-256 mismatch)", 1);
+		return;
+	}
+	snprintf(x->hash, sizeof(x->hash), "%s", hex);
+	if (x->state == RX_S5B_DATA)
+		s5b_recv_post_hash(&x->data, hex);
+	log_debug("%s from %s: checksum sha-256 %s", x->safe, x->peer, hex);
+}
+
+static void rx_jingle_error(struct session *s, xmpp_stanza_t *st, const char *cond,
+			    const char *app, const char *text)
+{
+	session_reply_error(s, st, "cancel", cond, app, app != NULL ? NS_JINGLE_ERRORS : NULL,
+			    text);
+}
+
+static int recv_jingle(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	struct receiver *r = arg;
+	const char *from = xmpp_stanza_get_from(st);
+	const char *type = xmpp_stanza_get_type(st);
+	const char *cond, *app, *why;
+	struct jingle *j;
+	struct rx *x;
+
+	if (type == NULL || strcmp(type, "set") != 0 || from == NULL) {
+		session_reply_error(s, st, "cancel", "bad-request", NULL, NULL, NULL);
+		return 1;
+	}
+	if ((j = jingle_new()) == NULL) {
+		session_reply_error(s, st, "wait", "resource-constraint", NULL, NULL, NULL);
+		return 1;
+	}
+	if (jingle_parse(st, j, &cond, &app, &why) < 0) {
+		log_info("a malformed Jingle request from %s: %s", from, why);
+		session_reply_error(s, st, cond[0] == 'b' ? "modify" : "cancel", cond, app,
+				    app != NULL ? NS_JINGLE_ERRORS : NULL, why);
+		free(j);
+		return 1;
+	}
+	x = rx_find_jingle(r, from, j->sid);
+	if (x == NULL && j->action != JA_SESSION_INITIATE) {
+		rx_jingle_error(s, st, "item-not-found", "unknown-session", NULL);
+		free(j);
+		return 1;
+	}
+	switch (j->action) {
+	case JA_SESSION_INITIATE:
+		if (x != NULL)
+			rx_jingle_error(s, st, "unexpected-request", "out-of-order",
+					"this session exists already");
+		else
+			rx_jingle_offer(r, st, from, j);
+		break;
+	case JA_SESSION_TERMINATE: {
+		char why2[400];
+		session_reply_result(s, st, NULL);
+		x->terminated = 1;
+		snprintf(why2, sizeof(why2), "the sender ended the session (%s%s%s)", j->reason,
+			 j->reason_text[0] ? ": " : "", j->reason_text);
+		rx_fail(r, x, strcmp(j->reason, "cancel") == 0 ? XE_UNAVAILABLE : XE_PROTOCOL,
+			why2, 0);
+		break;
+	}
+	case JA_SESSION_INFO:
+		if (j->info == JI_OTHER) {
+			session_reply_error(s, st, "modify", "feature-not-implemented",
+					    "unsupported-info", NS_JINGLE_ERRORS, NULL);
+			break;
+		}
+		session_reply_result(s, st, NULL);
+		if (j->info == JI_CHECKSUM)
+			rx_jingle_checksum(r, x, j->sha256);
+		break;
+	case JA_TRANSPORT_INFO:
+		if (j->transport != JT_S5B || strcmp(j->tsid, x->offer.sid) != 0) {
+			session_reply_error(s, st, "cancel", "bad-request", NULL, NULL,
+					    "not a transport of this session");
+			break;
+		}
+		if (j->s5b_info == JS_CANDIDATE_USED) {
+			/* We offer no candidates: none can be used. */
+			session_reply_error(s, st, "cancel", "item-not-found", NULL, NULL,
+					    "no such candidate");
+			break;
+		}
+		session_reply_result(s, st, NULL);
+		log_debug("%s from %s: %s", x->safe, x->peer,
+			  j->s5b_info == JS_ACTIVATED ? "the proxy is activated"
+			  : j->s5b_info == JS_PROXY_ERROR ? "the sender could not use the proxy"
+			  : "the sender reached none of our candidates");
+		break;
+	case JA_TRANSPORT_REPLACE:
+		rx_jingle_replace(r, x, st, j);
+		break;
+	case JA_SESSION_ACCEPT:
+	case JA_TRANSPORT_ACCEPT:
+	case JA_TRANSPORT_REJECT:
+		rx_jingle_error(s, st, "unexpected-request", "out-of-order",
+				"a responder does not take this action");
+		break;
+	default:
+		session_reply_error(s, st, "cancel", "feature-not-implemented", NULL, NULL,
+				    "xfer takes one file per session");
+		break;
+	}
+	free(j);
+	return 1;
+}
+
 enum xerr_code receiver_allow_list(const char *accept_from, const char **from, char **out,
 				   struct xerr *err)
 {
@@ -903,12 +1343,21 @@ void receiver_attach(struct receiver *r, struct session *s)
 		session_add_feature(s, NS_IBB);
 	if (r->methods & METHOD_OOB)
 		session_add_feature(s, NS_OOB);
+	session_add_feature(s, NS_JINGLE);
+	session_add_feature(s, NS_JINGLE_FT);
+	if (r->methods & METHOD_S5B)
+		session_add_feature(s, NS_JINGLE_S5B);
+	if (r->methods & METHOD_IBB)
+		session_add_feature(s, NS_JINGLE_IBB);
+	session_add_feature(s, NS_HASHES);
+	session_add_feature(s, NS_HASH_SHA256);
 	session_on_presence(s, recv_presence, r);
 	session_on_message(s, recv_message, r);
 	session_route_iq(s, NS_SI, recv_offer, r);
 	session_route_iq(s, NS_IBB, recv_ibb, r);
 	session_route_iq(s, NS_S5B, recv_s5b, r);
 	session_route_iq(s, NS_OOB, recv_oob, r);
+	session_route_iq(s, NS_JINGLE, recv_jingle, r);
 	/* Ask for the roster: only a resource that did is sent presence
 	 * subscription requests (RFC 6121 3.1.3). The server handles our
 	 * stanzas in order, so the presence may follow at once; nothing here

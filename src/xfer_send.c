@@ -15,6 +15,7 @@
 #include "codec.h"
 #include "disco.h"
 #include "ibb.h"
+#include "jingle.h"
 #include "job.h"
 #include "jid.h"
 #include "log.h"
@@ -30,6 +31,9 @@
 #define MAX_RESOURCES 16
 #define IBB_DEFAULT_BLOCK 4096
 #define IBB_DEFAULT_WINDOW 32	/* measured: see the closing note of issue 3 */
+#define JQ_MAX 8
+
+enum { PROTO_AUTO, PROTO_JINGLE, PROTO_SI };
 
 struct resource {
 	char jid[3 * JID_PART_MAX + 3];
@@ -58,6 +62,13 @@ struct sender {
 	struct ibb_send *ibb;		/* the stream in progress */
 	int used;			/* the method that carried the last file */
 	int not_online;			/* no resource online: may change */
+	int peer_jingle;		/* its disco#info lists Jingle file transfer */
+	unsigned peer_jmethods;		/* and these Jingle transports */
+	int protocol;			/* PROTO_* */
+	int used_jingle;		/* the last file went over Jingle */
+	char jsid[40];			/* the Jingle session in progress */
+	struct jingle *jq[JQ_MAX];	/* its actions from the peer, in order */
+	int jq_n, jq_head;
 };
 
 /* Presence from the contact: which resources are online, and whether the
@@ -159,18 +170,21 @@ static int sender_capable(struct sender *snd, const char *jid, long timeout_ms)
 {
 	struct xerr err;
 	xmpp_stanza_t *r, *q, *f;
-	int si = 0, ft = 0, i;
-	unsigned m = 0, ours = 0;
+	int si = 0, ft = 0, jingle = 0, jft = 0, i;
+	unsigned m = 0, jm = 0, ours = 0;
 
 	xerr_clear(&err);
 	snd->peer_disco = 0;
 	snd->peer_methods = 0;
+	snd->peer_jingle = 0;
+	snd->peer_jmethods = 0;
 	r = session_iq_wait(snd->s, session_query(snd->s, "get", jid, NS_DISCO_INFO), timeout_ms, &err);
 	if (r == NULL || strcmp(xmpp_stanza_get_type(r), "result") != 0) {
 		/* No answer to disco: assume every method; offers will tell. */
 		if (r != NULL)
 			xmpp_stanza_release(r);
 		snd->peer_methods = METHOD_S5B | METHOD_IBB | METHOD_OOB;
+		snd->peer_jmethods = METHOD_S5B | METHOD_IBB; /* used with --protocol jingle */
 		log_debug("%s does not answer disco#info; trying every method", jid);
 		return 0;
 	}
@@ -184,16 +198,30 @@ static int sender_capable(struct sender *snd, const char *jid, long timeout_ms)
 		ft |= strcmp(var, NS_SI_FT) == 0;
 		m |= strcmp(var, NS_S5B) == 0 ? METHOD_S5B : strcmp(var, NS_IBB) == 0 ? METHOD_IBB
 		   : strcmp(var, NS_OOB) == 0 ? METHOD_OOB : 0;
+		jingle |= strcmp(var, NS_JINGLE) == 0;
+		jft |= strcmp(var, NS_JINGLE_FT) == 0;
+		jm |= strcmp(var, NS_JINGLE_S5B) == 0 ? METHOD_S5B : strcmp(var, NS_JINGLE_IBB) == 0
+		    ? METHOD_IBB : 0;
+	}
+	{
+		/* The server's spelling of a JID the user typed: the S5B hash
+		 * compares exact strings. */
+		const char *from = xmpp_stanza_get_from(r);
+		if (jid == snd->peer && from != NULL && strcasecmp(from, snd->peer) == 0)
+			snprintf(snd->peer, sizeof(snd->peer), "%s", from);
 	}
 	xmpp_stanza_release(r);
 	if (!(si && ft))
 		m &= ~(unsigned)METHODS_SI;
+	snd->peer_jingle = jingle && jft && jm != 0;
+	snd->peer_jmethods = snd->peer_jingle ? jm : 0;
 	for (i = 0; snd->methods[i] != 0; i++)
 		ours |= (unsigned)snd->methods[i];
-	log_debug("%s: si %d, file transfer %d, s5b %d, ibb %d, oob %d", jid, si, ft,
-		  !!(m & METHOD_S5B), !!(m & METHOD_IBB), !!(m & METHOD_OOB));
+	log_debug("%s: si %d, file transfer %d, jingle file transfer %d, s5b %d, ibb %d, oob %d",
+		  jid, si, ft, snd->peer_jingle, !!(m & METHOD_S5B), !!(m & METHOD_IBB),
+		  !!(m & METHOD_OOB));
 	snd->peer_methods = m;
-	return (m & ours) != 0;
+	return ((m | snd->peer_jmethods) & ours) != 0; /* by SI or by Jingle */
 }
 
 static int by_priority(const void *a, const void *b)
@@ -317,6 +345,43 @@ static int sender_interrupted(struct sender *snd, struct xerr *err)
 	return 1;
 }
 
+/* An error answer r (released here) to an offer: RUN_NEXT when the
+ * condition says the offer's form did not fit (unfit says how), else
+ * RUN_FAIL. */
+static enum run sender_refusal(struct sender *snd, xmpp_stanza_t *r, const char *unfit,
+			       struct xerr *err)
+{
+	xmpp_stanza_t *e = xmpp_stanza_get_child_by_name(r, "error");
+	const char *etype = e != NULL ? xmpp_stanza_get_type(e) : NULL;
+	int wait = etype != NULL && strcmp(etype, "wait") == 0;
+	char cond[64], text[256];
+
+	session_error_of(r, cond, sizeof(cond), text, sizeof(text));
+	xmpp_stanza_release(r);
+	if (wait) {
+		/* RFC 6120 8.3.2: "wait" is temporary (a busy daemon). */
+		xerr_set(err, XE_TEMPFAIL, "%s is busy (%s%s%s); try again later",
+			 snd->peer, cond, text[0] ? ": " : "", text);
+		return RUN_FAIL;
+	}
+	if (strcmp(cond, "forbidden") == 0 || strcmp(cond, "not-acceptable") == 0 ||
+	    strcmp(cond, "not-allowed") == 0) {
+		xerr_set(err, XE_UNAVAILABLE, "%s declined the file%s%s", snd->peer,
+			 text[0] ? ": " : "", text);
+		return RUN_FAIL;
+	}
+	if (strcmp(cond, "bad-request") == 0 || strcmp(cond, "feature-not-implemented") == 0) {
+		xerr_set(err, XE_UNAVAILABLE, "%s%s%s", unfit, text[0] ? ": " : "", text);
+		return RUN_NEXT;
+	}
+	/* A full JID that is not online: the server answers for it. */
+	snd->not_online = strcmp(cond, "service-unavailable") == 0 ||
+			  strcmp(cond, "recipient-unavailable") == 0;
+	xerr_set(err, session_condition_code(cond), "%s answered the offer with %s%s%s",
+		 snd->peer, cond, text[0] ? ": " : "", text);
+	return RUN_FAIL;
+}
+
 /* The SI offer. On acceptance, chosen gets the receiver's methods in its
  * order (one for plain SI). Returns RUN_OK, RUN_NEXT when the receiver can
  * do none of the offered methods, RUN_FAIL otherwise (err set). */
@@ -326,7 +391,6 @@ static enum run sender_offer(struct sender *snd, struct source *src, const char 
 {
 	struct si_offer o;
 	xmpp_stanza_t *r;
-	char cond[64], text[256];
 	int i, k;
 
 	memset(&o, 0, sizeof(o));
@@ -350,37 +414,9 @@ static enum run sender_offer(struct sender *snd, struct source *src, const char 
 				 "within %d s", snd->peer, snd->o->timeout);
 		return RUN_FAIL;
 	}
-	if (strcmp(xmpp_stanza_get_type(r), "result") != 0) {
-		xmpp_stanza_t *e = xmpp_stanza_get_child_by_name(r, "error");
-		const char *etype = e != NULL ? xmpp_stanza_get_type(e) : NULL;
-		int wait = etype != NULL && strcmp(etype, "wait") == 0;
-
-		session_error_of(r, cond, sizeof(cond), text, sizeof(text));
-		xmpp_stanza_release(r);
-		if (wait) {
-			/* RFC 6120 8.3.2: "wait" is temporary (a busy daemon). */
-			xerr_set(err, XE_TEMPFAIL, "%s is busy (%s%s%s); try again later",
-				 snd->peer, cond, text[0] ? ": " : "", text);
-			return RUN_FAIL;
-		}
-		if (strcmp(cond, "forbidden") == 0 || strcmp(cond, "not-acceptable") == 0 ||
-		    strcmp(cond, "not-allowed") == 0) {
-			xerr_set(err, XE_UNAVAILABLE, "%s declined the file%s%s", snd->peer,
-				 text[0] ? ": " : "", text);
-			return RUN_FAIL;
-		}
-		if (strcmp(cond, "bad-request") == 0) {
-			xerr_set(err, XE_UNAVAILABLE, "the receiver accepts none of the offered "
-				 "stream methods%s%s", text[0] ? ": " : "", text);
-			return RUN_NEXT;
-		}
-		/* A full JID that is not online: the server answers for it. */
-		snd->not_online = strcmp(cond, "service-unavailable") == 0 ||
-				  strcmp(cond, "recipient-unavailable") == 0;
-		xerr_set(err, session_condition_code(cond), "%s answered the offer with %s%s%s",
-			 snd->peer, cond, text[0] ? ": " : "", text);
-		return RUN_FAIL;
-	}
+	if (strcmp(xmpp_stanza_get_type(r), "result") != 0)
+		return sender_refusal(snd, r, "the receiver accepts none of the offered stream "
+				      "methods", err);
 	{
 		/* The server's spelling of the peer's JID: the S5B hash and
 		 * presence matching compare exact strings, and a user may have
@@ -436,7 +472,7 @@ static enum run sender_run_ibb(struct sender *snd, struct source *src, const cha
 			session_run(snd->s, 1);
 		}
 	}
-	progress_finish(&pr, rc == 1, "ibb");
+	progress_finish(&pr, rc == 1, snd->jsid[0] ? "ibb over Jingle" : "ibb");
 	/* A stream we give up on (local error, timeout, signal) is closed, so
 	 * the receiver drops its partial file now, not after its idle timeout;
 	 * unsent data would only delay the close. */
@@ -557,23 +593,18 @@ static enum xerr_code sender_job(struct sender *snd, struct job *j, struct progr
 	return j->err.code;
 }
 
-/* SOCKS5 bytestreams with the stream sid. */
-static enum run sender_run_s5b(struct sender *snd, struct source *src, const char *sid,
-			   struct xerr *err)
+/* The direct listener (*l, may stay NULL) and the streamhosts to offer
+ * for the stream sid; hash gets the DST.ADDR. Returns their count; 0
+ * with err set when there is nothing to offer. */
+static int sender_s5b_hosts(struct sender *snd, const char *sid, char *hash,
+			    struct s5b_listener **l, struct s5b_host *hosts, struct xerr *err)
 {
 	const struct account *a = snd->acct;
 	long budget = s5b_budget_ms(a->s5b_connect_timeout);
-	struct s5b_listener *l = NULL;
-	struct s5b_host hosts[S5B_MAX_HOSTS];
-	struct session_reply slot = { 0, NULL };
-	struct job job;
-	struct s5b_send data;
-	struct progress pr;
 	struct xerr lerr;
-	char hash[SOCKS5_HASH_LEN + 1], used[3100], cond[64], text[256], why[600];
-	int n, fd = -1, i;
-	enum run res = RUN_NEXT;
+	int n, i;
 
+	*l = NULL;
 	s5b_hash(sid, session_jid(snd->s), snd->peer, hash);
 	sender_find_proxy(snd);
 	xerr_clear(&lerr);
@@ -581,22 +612,124 @@ static enum run sender_run_s5b(struct sender *snd, struct source *src, const cha
 		char host[256];
 		unsigned short port = 0;
 		hostport_parse(a->s5b_listen, host, sizeof(host), &port);
-		s5b_listener_open(&l, host, port, hash, budget, &lerr);
+		s5b_listener_open(l, host, port, hash, budget, &lerr);
 	} else {
-		s5b_listener_open(&l, NULL, 0, hash, budget, &lerr);
+		s5b_listener_open(l, NULL, 0, hash, budget, &lerr);
 	}
-	if (l == NULL)
+	if (*l == NULL)
 		log_warn("%s", lerr.msg);
-	n = sender_hosts(snd, l, hosts);
+	n = sender_hosts(snd, *l, hosts);
 	if (n == 0) {
-		s5b_listener_close(l);
-		xerr_set(err, XE_UNAVAILABLE, "no streamhost to offer: %s", l == NULL ? lerr.msg
+		xerr_set(err, XE_UNAVAILABLE, "no streamhost to offer: %s", *l == NULL ? lerr.msg
 			 : "no local address and no proxy");
-		return RUN_NEXT;
+		s5b_listener_close(*l);
+		*l = NULL;
+		return 0;
 	}
 	for (i = 0; i < n; i++)
 		log_debug("streamhost %d: %s at %s port %u", i + 1, hosts[i].jid, hosts[i].host,
 			  hosts[i].port);
+	return n;
+}
+
+/* Via the proxy: connects to it like a receiver, then asks it to
+ * activate the stream sid for the peer. RUN_OK with *fd connected. */
+static enum run sender_s5b_proxy(struct sender *snd, const char *sid, const char *hash,
+				 int *fd, struct xerr *err)
+{
+	struct s5b_connect c;
+	struct job job;
+	xmpp_stanza_t *r;
+	char cond[64], text[256];
+
+	*fd = -1;
+	memset(&c, 0, sizeof(c));
+	c.hosts = &snd->proxy;
+	c.n = 1;
+	c.budget_ms = s5b_budget_ms(snd->acct->s5b_connect_timeout);
+	snprintf(c.hash, sizeof(c.hash), "%s", hash);
+	memset(&job, 0, sizeof(job));
+	if (job_start(&job, s5b_connect_job, &c, err) != XE_OK)
+		return RUN_FAIL;
+	if (sender_job(snd, &job, NULL, err) != XE_OK) {
+		if (c.fd >= 0)
+			close(c.fd); /* connected, but we were interrupted */
+		if (err->code == XE_SIGNAL || snd->peer_gone)
+			return RUN_FAIL;
+		xerr_set(err, XE_UNAVAILABLE, "cannot reach the proxy %s at %s port %u: %s",
+			 snd->proxy.jid, snd->proxy.host, snd->proxy.port, c.why[0]);
+		return RUN_NEXT;
+	}
+	r = session_iq_wait_cancel(snd->s, bytestreams_activate(session_ctx(snd->s),
+								snd->proxy.jid, sid, snd->peer),
+				   (long)snd->o->timeout * 1000, &snd->peer_gone, err);
+	if (r == NULL || strcmp(xmpp_stanza_get_type(r), "result") != 0) {
+		if (r != NULL) {
+			session_error_of(r, cond, sizeof(cond), text, sizeof(text));
+			xmpp_stanza_release(r);
+			xerr_set(err, XE_UNAVAILABLE, "the proxy %s refused to activate the "
+				 "stream (%s%s%s)", snd->proxy.jid, cond, text[0] ? ": " : "",
+				 text);
+		}
+		close(c.fd);
+		return err->code == XE_SIGNAL || snd->peer_gone ? RUN_FAIL : RUN_NEXT;
+	}
+	xmpp_stanza_release(r);
+	log_info("via the proxy %s", snd->proxy.jid);
+	*fd = c.fd;
+	return RUN_OK;
+}
+
+/* The data over a connected bytestream (fd is closed here). From here on
+ * the receiver holds a partial file: no fallback. */
+static enum run sender_s5b_send(struct sender *snd, struct source *src, int fd,
+				struct xerr *err)
+{
+	struct job job;
+	struct s5b_send data;
+	struct progress pr;
+	enum run res;
+
+	memset(&data, 0, sizeof(data));
+	data.sock = fd;
+	data.file_fd = src->fd;
+	data.size = src->size;
+	data.idle_ms = (long)snd->o->idle_timeout * 1000;
+	memset(&job, 0, sizeof(job));
+	if (job_start(&job, s5b_send_job, &data, err) != XE_OK) {
+		close(fd);
+		return RUN_FAIL;
+	}
+	progress_start(&pr, src->name, src->size, isatty(STDERR_FILENO) && log_enabled(LOG_WARN));
+	if (sender_job(snd, &job, &pr, err) == XE_OK) {
+		res = RUN_OK;
+	} else {
+		if (err->code == XE_OK || err->msg[0] == '\0')
+			xerr_set(err, job.err.code, "%s", job.err.msg);
+		res = RUN_FAIL;
+	}
+	if (res == RUN_OK && source_changed(src, err))
+		res = RUN_FAIL;
+	progress_finish(&pr, res == RUN_OK, snd->jsid[0] ? "s5b over Jingle" : "s5b");
+	close(fd);
+	return res;
+}
+
+/* SOCKS5 bytestreams with the stream sid (SI). */
+static enum run sender_run_s5b(struct sender *snd, struct source *src, const char *sid,
+			   struct xerr *err)
+{
+	long budget = s5b_budget_ms(snd->acct->s5b_connect_timeout);
+	struct s5b_listener *l = NULL;
+	struct s5b_host hosts[S5B_MAX_HOSTS];
+	struct session_reply slot = { 0, NULL };
+	char hash[SOCKS5_HASH_LEN + 1], used[3100], cond[64], text[256], why[600];
+	int n, fd = -1, i;
+	enum run res;
+
+	n = sender_s5b_hosts(snd, sid, hash, &l, hosts, err);
+	if (n == 0)
+		return RUN_NEXT;
 	/* The receiver tries each host within its own budget; ours covers them. */
 	session_iq(snd->s, bytestreams_request(session_ctx(snd->s), snd->peer, sid, hosts, n),
 		   (long)n * budget + (long)snd->o->timeout * 1000, session_iq_keep, &slot);
@@ -641,46 +774,11 @@ static enum run sender_run_s5b(struct sender *snd, struct source *src, const cha
 		fd = s5b_listener_take(l);
 		log_info("direct connection from %s", snd->peer);
 	} else if (i == 0 && snd->proxy.jid[0] != '\0' && strcmp(used, snd->proxy.jid) == 0) {
-		struct s5b_connect c;
-		xmpp_stanza_t *r;
-
 		s5b_listener_close(l);
 		l = NULL;
-		memset(&c, 0, sizeof(c));
-		c.hosts = &snd->proxy;
-		c.n = 1;
-		c.budget_ms = budget;
-		snprintf(c.hash, sizeof(c.hash), "%s", hash);
-		memset(&job, 0, sizeof(job));
-		if (job_start(&job, s5b_connect_job, &c, err) != XE_OK)
-			return RUN_FAIL;
-		if (sender_job(snd, &job, NULL, err) != XE_OK) {
-			if (c.fd >= 0)
-				close(c.fd); /* connected, but we were interrupted */
-			if (err->code == XE_SIGNAL || snd->peer_gone)
-				return RUN_FAIL;
-			xerr_set(err, XE_UNAVAILABLE, "cannot reach the proxy %s at %s port %u: %s",
-				 snd->proxy.jid, snd->proxy.host, snd->proxy.port, c.why[0]);
-			return RUN_NEXT;
-		}
-		fd = c.fd;
-		r = session_iq_wait_cancel(snd->s, bytestreams_activate(session_ctx(snd->s),
-									snd->proxy.jid, sid,
-									snd->peer),
-					   (long)snd->o->timeout * 1000, &snd->peer_gone, err);
-		if (r == NULL || strcmp(xmpp_stanza_get_type(r), "result") != 0) {
-			if (r != NULL) {
-				session_error_of(r, cond, sizeof(cond), text, sizeof(text));
-				xmpp_stanza_release(r);
-				xerr_set(err, XE_UNAVAILABLE, "the proxy %s refused to activate the "
-					 "stream (%s%s%s)", snd->proxy.jid, cond, text[0] ? ": " : "",
-					 text);
-			}
-			close(fd);
-			return err->code == XE_SIGNAL || snd->peer_gone ? RUN_FAIL : RUN_NEXT;
-		}
-		xmpp_stanza_release(r);
-		log_info("via the proxy %s", snd->proxy.jid);
+		res = sender_s5b_proxy(snd, sid, hash, &fd, err);
+		if (res != RUN_OK)
+			return res;
 	} else {
 		s5b_listener_close(l);
 		xerr_set(err, XE_PROTOCOL, "%s named a streamhost that was not offered",
@@ -693,30 +791,7 @@ static enum run sender_run_s5b(struct sender *snd, struct source *src, const cha
 			 snd->peer);
 		return RUN_NEXT; /* no data was sent: another method may work */
 	}
-	/* From here on the receiver holds a partial file: no fallback. */
-	memset(&data, 0, sizeof(data));
-	data.sock = fd;
-	data.file_fd = src->fd;
-	data.size = src->size;
-	data.idle_ms = (long)snd->o->idle_timeout * 1000;
-	memset(&job, 0, sizeof(job));
-	if (job_start(&job, s5b_send_job, &data, err) != XE_OK) {
-		close(fd);
-		return RUN_FAIL;
-	}
-	progress_start(&pr, src->name, src->size, isatty(STDERR_FILENO) && log_enabled(LOG_WARN));
-	if (sender_job(snd, &job, &pr, err) == XE_OK) {
-		res = RUN_OK;
-	} else {
-		if (err->code == XE_OK || err->msg[0] == '\0')
-			xerr_set(err, job.err.code, "%s", job.err.msg);
-		res = RUN_FAIL;
-	}
-	if (res == RUN_OK && source_changed(src, err))
-		res = RUN_FAIL;
-	progress_finish(&pr, res == RUN_OK, "s5b");
-	close(fd);
-	return res;
+	return sender_s5b_send(snd, src, fd, err);
 }
 
 /* Out-of-band: our HTTP server, its URL in a jabber:iq:oob IQ. */
@@ -728,6 +803,499 @@ static enum run sender_run_oob(struct sender *snd, struct source *src, struct xe
 		     err) == XE_OK)
 		return RUN_OK;
 	return refused ? RUN_NEXT : RUN_FAIL;
+}
+
+/* --- Jingle (XEP-0166/0234/0260/0261): the initiator ---------------------
+ * The same listener, proxy, bytestream and IBB code as SI; only the
+ * negotiation differs. Jingle IQs from the peer are acknowledged by
+ * sender_jingle_iq() and queued; the steps below wait for them. */
+
+static void jq_clear(struct sender *snd)
+{
+	while (snd->jq_n > 0)
+		free(snd->jq[--snd->jq_n]);
+	snd->jq_head = 0;
+}
+
+/* The next queued event, or NULL (the caller frees it). */
+static struct jingle *jq_pop(struct sender *snd)
+{
+	struct jingle *j;
+
+	if (snd->jq_head >= snd->jq_n) {
+		jq_clear(snd);
+		return NULL;
+	}
+	j = snd->jq[snd->jq_head];
+	snd->jq[snd->jq_head++] = NULL;
+	return j;
+}
+
+static int sender_jingle_iq(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	struct sender *snd = arg;
+	const char *from = xmpp_stanza_get_from(st);
+	const char *type = xmpp_stanza_get_type(st);
+	const char *cond, *app, *why;
+	struct jingle *j = calloc(1, sizeof(*j));
+
+	if (j == NULL || type == NULL || strcmp(type, "set") != 0) {
+		session_reply_error(s, st, "cancel", j == NULL ? "resource-constraint" : "bad-request",
+				    NULL, NULL, NULL);
+		free(j);
+		return 1;
+	}
+	if (jingle_parse(st, j, &cond, &app, &why) < 0) {
+		session_reply_error(s, st, "cancel", cond, app, app ? NS_JINGLE_ERRORS : NULL, why);
+		free(j);
+		return 1;
+	}
+	if (snd == NULL || snd->jsid[0] == '\0' || from == NULL || strcmp(from, snd->peer) != 0 ||
+	    strcmp(j->sid, snd->jsid) != 0) {
+		session_reply_error(s, st, "cancel", "item-not-found", "unknown-session",
+				    NS_JINGLE_ERRORS, NULL);
+		free(j);
+		return 1;
+	}
+	switch (j->action) {
+	case JA_SESSION_ACCEPT:
+	case JA_SESSION_TERMINATE:
+	case JA_TRANSPORT_INFO:
+	case JA_TRANSPORT_ACCEPT:
+	case JA_TRANSPORT_REJECT:
+		if (snd->jq_n == JQ_MAX) {
+			session_reply_error(s, st, "wait", "resource-constraint", NULL, NULL, NULL);
+			break;
+		}
+		session_reply_result(s, st, NULL);
+		snd->jq[snd->jq_n++] = j;
+		return 1;
+	case JA_SESSION_INFO:
+		if (j->info == JI_OTHER)
+			session_reply_error(s, st, "modify", "feature-not-implemented",
+					    "unsupported-info", NS_JINGLE_ERRORS, NULL);
+		else
+			session_reply_result(s, st, NULL); /* <received/>, or a ping */
+		break;
+	case JA_SESSION_INITIATE:
+	case JA_TRANSPORT_REPLACE:
+		/* The initiator replaces transports here; a responder may not. */
+		session_reply_error(s, st, "cancel", "unexpected-request", "out-of-order",
+				    NS_JINGLE_ERRORS, NULL);
+		break;
+	default:
+		session_reply_error(s, st, "cancel", "feature-not-implemented", NULL, NULL, NULL);
+		break;
+	}
+	free(j);
+	return 1;
+}
+
+/* The session's fields of every IQ we send. */
+static void jingle_head(struct sender *snd, struct jingle *j, enum jingle_action a)
+{
+	memset(j, 0, sizeof(*j));
+	j->action = a;
+	j->size = -1;
+	snprintf(j->sid, sizeof(j->sid), "%s", snd->jsid);
+	snprintf(j->initiator, sizeof(j->initiator), "%s", session_jid(snd->s));
+	snprintf(j->content, sizeof(j->content), "a-file-offer");
+	snprintf(j->creator, sizeof(j->creator), "initiator");
+	j->ft_version = 5;
+}
+
+/* Sends j and waits for its answer: 0 on a result; -1 with err set (an
+ * error answer is in *reply unless reply is NULL). */
+static int jingle_set(struct sender *snd, struct jingle *j, xmpp_stanza_t **reply,
+		      struct xerr *err)
+{
+	xmpp_stanza_t *r;
+
+	if (reply != NULL)
+		*reply = NULL;
+	r = session_iq_wait_cancel(snd->s, jingle_build(session_ctx(snd->s), snd->peer, j),
+				   (long)snd->o->timeout * 1000, &snd->peer_gone, err);
+	if (r == NULL) {
+		if (snd->peer_gone)
+			xerr_set(err, XE_UNAVAILABLE, "%.300s went offline", snd->peer);
+		else if (err->code == XE_TEMPFAIL)
+			snprintf(err->msg, sizeof(err->msg), "%.300s did not answer the Jingle %s "
+				 "within %d s", snd->peer, jingle_action_name(j->action),
+				 snd->o->timeout);
+		return -1;
+	}
+	if (strcmp(xmpp_stanza_get_type(r), "result") == 0) {
+		xmpp_stanza_release(r);
+		return 0;
+	}
+	if (reply != NULL) {
+		*reply = r;
+	} else {
+		char cond[64], text[256];
+		session_error_of(r, cond, sizeof(cond), text, sizeof(text));
+		xmpp_stanza_release(r);
+		xerr_set(err, XE_PROTOCOL, "%s answered the Jingle %s with %s%s%s", snd->peer,
+			 jingle_action_name(j->action), cond, text[0] ? ": " : "", text);
+	}
+	return -1;
+}
+
+static void jingle_answer_ignored(struct session *s, xmpp_stanza_t *reply, void *arg)
+{
+	(void)s;
+	(void)reply;
+	(void)arg;
+}
+
+/* Sends a Jingle IQ whose answer does not matter. */
+static void jingle_tell(struct sender *snd, struct jingle *j)
+{
+	if (session_connected(snd->s))
+		session_iq(snd->s, jingle_build(session_ctx(snd->s), snd->peer, j),
+			   (long)snd->o->timeout * 1000, jingle_answer_ignored, NULL);
+}
+
+/* Waits up to ms for the peer's next Jingle action (NULL with err set),
+ * stepping the direct listener l meanwhile. */
+static struct jingle *jingle_wait(struct sender *snd, long ms, struct s5b_listener *l,
+				  const char *what, struct xerr *err)
+{
+	long long until = session_now_ms() + ms;
+	struct jingle *j;
+
+	while ((j = jq_pop(snd)) == NULL) {
+		if (sender_interrupted(snd, err))
+			return NULL;
+		if (session_now_ms() >= until) {
+			xerr_set(err, XE_TEMPFAIL, "%s did not %s within %ld s", snd->peer, what,
+				 ms / 1000);
+			return NULL;
+		}
+		session_run(snd->s, 5);
+		if (l != NULL)
+			s5b_listener_step(l);
+	}
+	return j;
+}
+
+/* A session-terminate j from the peer as an error. */
+static enum run jingle_ended(struct sender *snd, const struct jingle *j, struct xerr *err)
+{
+	const char *t = j->reason_text, *sep = t[0] ? ": " : "";
+
+	if (strcmp(j->reason, "decline") == 0)
+		xerr_set(err, XE_UNAVAILABLE, "%s declined the file%s%s", snd->peer, sep, t);
+	else if (strcmp(j->reason, "busy") == 0)
+		xerr_set(err, XE_TEMPFAIL, "%s is busy%s%s; try again later", snd->peer, sep, t);
+	else if (strcmp(j->reason, "media-error") == 0)
+		xerr_set(err, XE_PROTOCOL, "%s rejected the file (media-error%s%s)", snd->peer,
+			 sep, t);
+	else
+		xerr_set(err, strcmp(j->reason, "timeout") == 0 ? XE_TEMPFAIL : XE_UNAVAILABLE,
+			 "%s ended the session (%s%s%s)", snd->peer, j->reason, sep, t);
+	return strcmp(j->reason, "unsupported-transports") == 0 ? RUN_NEXT : RUN_FAIL;
+}
+
+/* session-terminate from us (reason), unless the peer ended it. */
+static void jingle_terminate(struct sender *snd, const char *reason, const char *text)
+{
+	struct jingle j;
+
+	jingle_head(snd, &j, JA_SESSION_TERMINATE);
+	j.content[0] = '\0';
+	snprintf(j.reason, sizeof(j.reason), "%s", reason);
+	if (text != NULL)
+		snprintf(j.reason_text, sizeof(j.reason_text), "%.255s", text);
+	jingle_tell(snd, &j);
+}
+
+/* The S5B transport after session-accept: our candidate-error (we do not
+ * connect to the responder's candidates), its candidate-used or -error,
+ * then the data. RUN_NEXT when no bytestream came up. */
+static enum run jingle_s5b(struct sender *snd, struct source *src, struct jingle *offer,
+			   struct s5b_listener *l, int n, struct jingle **ended, struct xerr *err)
+{
+	long budget = s5b_budget_ms(snd->acct->s5b_connect_timeout);
+	struct jingle j, *ev;
+	int fd = -1, i;
+	enum run res;
+
+	jingle_head(snd, &j, JA_TRANSPORT_INFO);
+	j.transport = JT_S5B;
+	snprintf(j.tsid, sizeof(j.tsid), "%s", offer->tsid);
+	j.s5b_info = JS_CANDIDATE_ERROR;
+	jingle_tell(snd, &j);
+	for (;;) {
+		ev = jingle_wait(snd, (long)n * budget + (long)snd->o->timeout * 1000, l,
+				 "say which candidate it used", err);
+		if (ev == NULL)
+			return err->code == XE_TEMPFAIL ? RUN_NEXT : RUN_FAIL;
+		if (ev->action == JA_SESSION_TERMINATE) {
+			*ended = ev;
+			return jingle_ended(snd, ev, err);
+		}
+		if (ev->action == JA_TRANSPORT_INFO && ev->s5b_info != JS_NONE &&
+		    ev->s5b_info != JS_ACTIVATED)
+			break;
+		free(ev); /* nothing this step waits for */
+	}
+	if (ev->s5b_info != JS_CANDIDATE_USED) {
+		xerr_set(err, XE_UNAVAILABLE, "the receiver could not connect to any of %d "
+			 "candidate%s%s", n, n == 1 ? "" : "s", snd->proxy.jid[0] == '\0'
+			 ? "; a firewall or NAT may be in the way: see s5b_address and s5b_proxy"
+			 : "");
+		free(ev);
+		return RUN_NEXT;
+	}
+	for (i = 0; i < offer->ncand && strcmp(offer->cand[i].cid, ev->cid) != 0; i++)
+		;
+	free(ev);
+	if (i == offer->ncand) {
+		xerr_set(err, XE_PROTOCOL, "%s named a candidate that was not offered", snd->peer);
+		return RUN_FAIL;
+	}
+	if (!offer->cand[i].proxy) {
+		/* Authenticated before the receiver said so: a moment for our step. */
+		long long until = session_now_ms() + 1000;
+		while (l != NULL && !s5b_listener_step(l) && session_now_ms() < until)
+			session_run(snd->s, 5);
+		fd = l != NULL ? s5b_listener_take(l) : -1;
+		if (fd < 0) {
+			xerr_set(err, XE_PROTOCOL, "%s reported the direct connection, but none "
+				 "arrived", snd->peer);
+			return RUN_NEXT;
+		}
+		log_info("direct connection from %s", snd->peer);
+	} else {
+		res = sender_s5b_proxy(snd, offer->tsid, offer->dstaddr, &fd, err);
+		jingle_head(snd, &j, JA_TRANSPORT_INFO);
+		j.transport = JT_S5B;
+		snprintf(j.tsid, sizeof(j.tsid), "%s", offer->tsid);
+		j.s5b_info = res == RUN_OK ? JS_ACTIVATED : JS_PROXY_ERROR;
+		snprintf(j.cid, sizeof(j.cid), "%s", offer->cand[i].cid);
+		jingle_tell(snd, &j);
+		if (res != RUN_OK)
+			return res;
+	}
+	return sender_s5b_send(snd, src, fd, err);
+}
+
+/* transport-replace to IBB, then the data. */
+static enum run jingle_ibb(struct sender *snd, struct source *src, const char *tsid,
+			   int replace, int block, struct jingle **ended, struct xerr *err)
+{
+	struct jingle j, *ev;
+	xmpp_stanza_t *r;
+
+	if (replace) {
+		jingle_head(snd, &j, JA_TRANSPORT_REPLACE);
+		j.transport = JT_IBB;
+		snprintf(j.tsid, sizeof(j.tsid), "%s", tsid);
+		j.block = block;
+		log_info("falling back to ibb (transport-replace)");
+		if (jingle_set(snd, &j, &r, err) < 0) {
+			if (r != NULL)
+				return sender_refusal(snd, r, "the receiver refused the "
+						      "transport-replace", err);
+			return RUN_FAIL;
+		}
+		for (;;) {
+			ev = jingle_wait(snd, (long)snd->o->timeout * 1000, NULL,
+					 "answer the transport-replace", err);
+			if (ev == NULL)
+				return RUN_FAIL;
+			if (ev->action == JA_SESSION_TERMINATE) {
+				*ended = ev;
+				return jingle_ended(snd, ev, err);
+			}
+			if (ev->action == JA_TRANSPORT_ACCEPT || ev->action == JA_TRANSPORT_REJECT)
+				break;
+			free(ev);
+		}
+		if (ev->action == JA_TRANSPORT_REJECT || ev->transport != JT_IBB) {
+			free(ev);
+			xerr_set(err, XE_UNAVAILABLE, "the receiver rejected the transport-replace "
+				 "to ibb");
+			return RUN_NEXT;
+		}
+		if (ev->block < block)
+			block = ev->block;
+		free(ev);
+	}
+	if (block < IBB_BLOCK_MIN)
+		block = IBB_BLOCK_MIN;
+	return sender_run_ibb(snd, src, tsid, &block, err);
+}
+
+/* One file over Jingle. RUN_NEXT: Jingle did not work out before any
+ * data, with *tried saying which transports were tried (none: Jingle
+ * itself was refused, and SI may do). */
+static enum run sender_jingle(struct sender *snd, struct source *src, unsigned *tried,
+			      struct tried *t, struct xerr *err)
+{
+	struct s5b_listener *l = NULL;
+	struct s5b_host hosts[S5B_MAX_HOSTS];
+	struct jingle *offer = calloc(1, sizeof(*offer)), *ev = NULL, *ended = NULL;
+	char hash[SOCKS5_HASH_LEN + 1];
+	unsigned plan = 0;
+	int i, n = 0, block = snd->block;
+	enum run res = RUN_NEXT;
+	xmpp_stanza_t *r;
+	int acked = 0;
+
+	*tried = 0;
+	if (offer == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory"), RUN_FAIL;
+	for (i = 0; snd->methods[i] != 0; i++)
+		if ((snd->methods[i] & METHODS_SI) && (snd->peer_jmethods & (unsigned)snd->methods[i]))
+			plan |= (unsigned)snd->methods[i];
+	if (random_hex(snd->jsid, 16) < 0) {
+		free(offer);
+		return xerr_set(err, XE_SOFTWARE, "no randomness from OpenSSL"), RUN_FAIL;
+	}
+	jingle_head(snd, offer, JA_SESSION_INITIATE);
+	snprintf(offer->senders, sizeof(offer->senders), "initiator");
+	offer->has_file = 1;
+	snprintf(offer->name, sizeof(offer->name), "%s", src->name);
+	offer->size = src->size;
+	source_date(src, offer->date);
+	snprintf(offer->media_type, sizeof(offer->media_type), "application/octet-stream");
+	if (snd->o->desc != NULL)
+		snprintf(offer->desc, sizeof(offer->desc), "%s", snd->o->desc);
+	snprintf(offer->sha256, sizeof(offer->sha256), "%s", src->sha256);
+	random_hex(offer->tsid, 16);
+	/* The first transport in our order; IBB is reached by transport-replace. */
+	for (i = 0; snd->methods[i] != 0 && !(plan & (unsigned)snd->methods[i]); i++)
+		;
+	if (snd->methods[i] == METHOD_S5B) {
+		n = sender_s5b_hosts(snd, offer->tsid, hash, &l, hosts, err);
+		for (i = 0; i < n; i++) {
+			struct jingle_candidate *c = &offer->cand[i];
+			c->h = hosts[i];
+			c->proxy = snd->proxy.jid[0] != '\0' && strcmp(hosts[i].jid, snd->proxy.jid) == 0;
+			c->priority = (c->proxy ? JINGLE_PRIO_PROXY : JINGLE_PRIO_DIRECT) + (n - i);
+			random_hex(c->cid, 8);
+		}
+		offer->ncand = n;
+		snprintf(offer->dstaddr, sizeof(offer->dstaddr), "%s", hash);
+		if (n == 0) {
+			tried_add(t, METHOD_S5B, err->msg);
+			*tried |= METHOD_S5B;
+		}
+	}
+	offer->transport = n > 0 ? JT_S5B : (plan & METHOD_IBB) ? JT_IBB : JT_NONE;
+	if (offer->transport == JT_NONE) {
+		free(offer);
+		snd->jsid[0] = '\0';
+		return RUN_NEXT;
+	}
+	offer->block = block;
+	log_debug("Jingle session %s with %s: %s transport %s", snd->jsid, snd->peer,
+		  n > 0 ? "s5b" : "ibb", offer->tsid);
+	if (jingle_set(snd, offer, &r, err) < 0) {
+		res = r != NULL ? sender_refusal(snd, r, "the receiver refused the Jingle offer",
+						 err) : RUN_FAIL;
+		goto out; /* RUN_NEXT with nothing tried: SI may do */
+	}
+	for (;;) {
+		ev = jingle_wait(snd, (long)snd->o->timeout * 1000, l, "accept the offer", err);
+		if (ev == NULL) {
+			res = RUN_FAIL;
+			goto out;
+		}
+		if (ev->action == JA_SESSION_TERMINATE) {
+			ended = ev;
+			res = jingle_ended(snd, ev, err);
+			if (res == RUN_NEXT)
+				*tried |= n > 0 ? METHOD_S5B : METHOD_IBB;
+			goto out;
+		}
+		if (ev->action == JA_SESSION_ACCEPT)
+			break;
+		free(ev);
+	}
+	acked = 1;
+	log_debug("%s accepted %s over Jingle", snd->peer, src->name);
+	if (n > 0) {
+		if (ev->transport != JT_S5B) {
+			xerr_set(err, XE_PROTOCOL, "%s accepted with another transport", snd->peer);
+			res = RUN_FAIL;
+			goto out;
+		}
+		free(ev);
+		ev = NULL;
+		res = jingle_s5b(snd, src, offer, l, n, &ended, err);
+		s5b_listener_close(l);
+		l = NULL;
+		snd->used = METHOD_S5B;
+		if (res != RUN_NEXT || ended != NULL)
+			goto out;
+		*tried |= METHOD_S5B;
+		tried_add(t, METHOD_S5B, err->msg);
+		if (!(plan & METHOD_IBB))
+			goto out;
+		xerr_clear(err);
+		res = jingle_ibb(snd, src, offer->tsid, 1, block, &ended, err);
+	} else {
+		if (ev->transport != JT_IBB) {
+			xerr_set(err, XE_PROTOCOL, "%s accepted with another transport", snd->peer);
+			res = RUN_FAIL;
+			goto out;
+		}
+		if (ev->block < block)
+			block = ev->block;
+		free(ev);
+		ev = NULL;
+		res = jingle_ibb(snd, src, offer->tsid, 0, block, &ended, err);
+	}
+	snd->used = METHOD_IBB;
+	if (res == RUN_NEXT && ended == NULL) {
+		*tried |= METHOD_IBB;
+		tried_add(t, METHOD_IBB, err->msg);
+	}
+out:
+	if (res == RUN_OK && ended == NULL) {
+		/* The receiver ends the session once the file is stored (and
+		 * says so if its hash did not match); one that does not is
+		 * told we are done. */
+		struct xerr werr;
+		xerr_clear(&werr);
+		while (ended == NULL && (ended = jingle_wait(snd, 10000, NULL,
+					"end the session", &werr)) != NULL &&
+		       ended->action != JA_SESSION_TERMINATE) {
+			free(ended);
+			ended = NULL;
+		}
+		if (ended != NULL && strcmp(ended->reason, "success") != 0) {
+			jingle_ended(snd, ended, err);
+			res = RUN_FAIL;
+		} else if (ended == NULL) {
+			jingle_terminate(snd, "success", NULL);
+		}
+	} else if (res != RUN_OK && ended == NULL && acked) {
+		/* The receiver's reason says more than a broken stream (a hash
+		 * that did not match): a moment for its session-terminate. */
+		struct xerr werr;
+		xerr_clear(&werr);
+		if (err->code != XE_SIGNAL && session_connected(snd->s) && !snd->peer_gone)
+			while ((ended = jingle_wait(snd, 2000, NULL, "end the session", &werr)) != NULL &&
+			       ended->action != JA_SESSION_TERMINATE) {
+				free(ended);
+				ended = NULL;
+			}
+		if (ended != NULL && strcmp(ended->reason, "media-error") == 0)
+			jingle_ended(snd, ended, err);
+		else if (ended == NULL)
+			jingle_terminate(snd, err->code == XE_SIGNAL ? "cancel" : err->code == XE_TEMPFAIL
+					 ? "timeout" : "failed-transport", err->msg);
+	}
+	s5b_listener_close(l);
+	free(ev);
+	free(ended);
+	free(offer);
+	jq_clear(snd);
+	snd->jsid[0] = '\0';
+	return res;
 }
 
 /* The enabled SI methods not tried yet that the peer supports, in order. */
@@ -752,14 +1320,37 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct i
 	struct tried t;
 	enum xerr_code code;
 	unsigned done = 0;
-	int block = snd->block, rounds, i, k;
+	int block = snd->block, rounds, i, k, jingle;
 	enum run res = RUN_NEXT;
 	char list[sizeof(err->msg)];
 
-	code = source_open(&src, path, snd->o->json, err);
+	/* Jingle announces a SHA-256 (XEP-0234), SI an MD5 (XEP-0096). */
+	jingle = snd->protocol == PROTO_JINGLE || (snd->protocol == PROTO_AUTO && snd->peer_jingle);
+	code = source_open(&src, path, snd->o->json || jingle, err);
 	if (code != XE_OK)
 		return code;
 	memset(&t, 0, sizeof(t));
+	snd->used_jingle = 0;
+	if (jingle) {
+		unsigned jt;
+		xerr_clear(err);
+		res = sender_jingle(snd, src, &jt, &t, err);
+		snd->used_jingle = res == RUN_OK;
+		done |= jt;
+		if (res == RUN_NEXT && jt == 0 && snd->protocol == PROTO_AUTO)
+			log_info("Jingle did not work out (%s); trying SI", err->msg);
+		if (res == RUN_NEXT && snd->protocol == PROTO_JINGLE) {
+			/* No SI: what Jingle did not try counts as failed. */
+			for (i = 0; snd->methods[i] != 0; i++) {
+				k = snd->methods[i];
+				if ((k & METHODS_SI) && !(done & (unsigned)k))
+					tried_add(&t, k, err->msg);
+			}
+			done |= METHODS_SI;
+		}
+	} else if (snd->protocol == PROTO_SI) {
+		log_debug("negotiating with SI (--protocol si)");
+	}
 	for (rounds = 0; rounds < 8 && res != RUN_OK && res != RUN_FAIL; rounds++) {
 		int m = 0, offer[4], chosen[4], n, nchosen = 0, multiple = 0;
 		char sid[40];
@@ -919,6 +1510,11 @@ static int batch_presence(struct session *s, xmpp_stanza_t *st, void *arg)
 	for (i = 0; i < b->n; i++)
 		sender_presence(s, st, &b->snd[i]);
 	return 1;
+}
+
+static int batch_jingle(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	return sender_jingle_iq(s, st, ((struct batch *)arg)->cur);
 }
 
 static int batch_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
@@ -1099,6 +1695,7 @@ static void batch_round(struct account *acct, const struct xfer_opts *o, struct 
 	session_add_feature(s, NS_S5B);
 	session_on_presence(s, batch_presence, b);
 	session_route_iq(s, NS_IBB, batch_ibb, b);
+	session_route_iq(s, NS_JINGLE, batch_jingle, b);
 	for (r = 0; r < b->n; r++) {
 		struct sender *snd = &b->snd[r];
 		snd->s = s;
@@ -1249,6 +1846,8 @@ enum xerr_code send_run(struct account *acct, const struct xfer_opts *o, struct 
 			memcpy(snd->methods, (int[4]){ METHOD_S5B, METHOD_IBB, METHOD_OOB, 0 },
 			       sizeof(snd->methods));
 		snd->block = acct->ibb_block_size > 0 ? acct->ibb_block_size : IBB_DEFAULT_BLOCK;
+		snd->protocol = o->protocol == NULL || strcmp(o->protocol, "auto") == 0 ? PROTO_AUTO
+			      : strcmp(o->protocol, "jingle") == 0 ? PROTO_JINGLE : PROTO_SI;
 		snd->window = acct->ibb_window > 0 ? acct->ibb_window : IBB_DEFAULT_WINDOW;
 	}
 	if (o->lock != NULL) {

@@ -95,7 +95,7 @@ static void test_delivery(void)
 		return;
 	}
 	xerr_clear(&err);
-	ok(sink_open(&s, dir, "a.txt", 3, 1, &err) == XE_OK, "open");
+	ok(sink_open(&s, dir, "a.txt", 3, SINK_HASH_MD5, &err) == XE_OK, "open");
 	ok(count_entries(dir) <= 1, "at most one (hidden or unnamed) temp file while receiving");
 	ok(sink_write(s, "abc", 3, &err) == XE_OK, "write");
 	ok(sink_commit(s, "900150983cd24fb0d6963f7d28e17f72", path, sizeof(path), &err) == XE_OK,
@@ -115,7 +115,7 @@ static void test_delivery(void)
 		fclose(f);
 
 	xerr_clear(&err);
-	sink_open(&s, dir, "bad.txt", 3, 1, &err);
+	sink_open(&s, dir, "bad.txt", 3, SINK_HASH_MD5, &err);
 	sink_write(s, "abd", 3, &err);
 	ok(sink_commit(s, "900150983cd24fb0d6963f7d28e17f72", path, sizeof(path), &err) == XE_PROTOCOL,
 	   "MD5 mismatch refused");

@@ -238,7 +238,9 @@ static int parse_hash(xmpp_stanza_t *file, struct jingle *j, const char **why)
 		    !(ns_is(h, NS_HASHES) || ns_is(h, NS_HASHES1)) || algo == NULL ||
 		    strcmp(algo, "sha-256") != 0)
 			continue;
-		if (stanza_text_copy(h, b64, sizeof(b64)) < 0 || jingle_hash_to_hex(b64, j->sha256) < 0) {
+		if (stanza_text_copy(h, b64, sizeof(b64)) < 0)
+			continue; /* empty: the hash will follow in a checksum */
+		if (jingle_hash_to_hex(b64, j->sha256) < 0) {
 			*why = "the sha-256 hash is not 32 bytes of base64";
 			return -1;
 		}
@@ -294,11 +296,12 @@ static int parse_s5b(xmpp_stanza_t *t, struct jingle *j, const char **why)
 			if (j->ncand == JINGLE_MAX_CANDIDATES)
 				continue; /* more than we would try */
 			memset(k, 0, sizeof(*k));
-			p = port != NULL ? strtol(port, &end, 10) : 0;
-			if (port == NULL || *end != '\0' || p < 1 || p > 65535)
+			p = port != NULL && *port != '\0' ? strtol(port, &end, 10) : 0;
+			if (p < 1 || p > 65535 || *end != '\0')
 				continue; /* unusable: skipped, like a bad streamhost */
-			pr = prio != NULL ? strtol(prio, &end, 10) : 0;
-			if (prio == NULL || *end != '\0' || pr < 0 || pr > 0x7fffffffL)
+			end = NULL;
+			pr = prio != NULL && *prio != '\0' ? strtol(prio, &end, 10) : -1;
+			if (pr < 0 || pr > 0x7fffffffL || end == NULL || *end != '\0')
 				continue;
 			if (attr_copy(c, "cid", k->cid, sizeof(k->cid)) != 0 ||
 			    attr_copy(c, "jid", k->h.jid, sizeof(k->h.jid)) != 0 ||
@@ -425,11 +428,10 @@ int jingle_parse(xmpp_stanza_t *iq, struct jingle *j, const char **cond, const c
 				j->ft_version = ft_version(c);
 				attr_copy(c, "name", j->content, sizeof(j->content));
 				attr_copy(c, "creator", j->creator, sizeof(j->creator));
-				if (file == NULL || parse_hash(file, j, why) < 0 || j->sha256[0] == '\0') {
-					if (file == NULL || j->sha256[0] == '\0')
-						*why = "a checksum without a sha-256 hash";
+				/* Only sha-256 is checked; a checksum in
+				 * another algorithm leaves sha256 empty. */
+				if (file != NULL && parse_hash(file, j, why) < 0)
 					return -1;
-				}
 			} else if (strcmp(xmpp_stanza_get_name(c), "received") == 0 && ft_version(c)) {
 				j->info = JI_RECEIVED;
 			} else {

@@ -1179,6 +1179,10 @@ static int recv_jingle(struct session *s, xmpp_stanza_t *st, void *arg)
 		if (x != NULL)
 			rx_jingle_error(s, st, "unexpected-request", "out-of-order",
 					"this session exists already");
+		else if (j->tsid[0] != '\0' && rx_find(r, from, j->tsid) != NULL)
+			/* IBB opens name the transport's sid: it must be unique. */
+			session_reply_error(s, st, "cancel", "conflict", NULL, NULL,
+					    "stream id already in use");
 		else
 			rx_jingle_offer(r, st, from, j);
 		break;
@@ -1199,8 +1203,10 @@ static int recv_jingle(struct session *s, xmpp_stanza_t *st, void *arg)
 			break;
 		}
 		session_reply_result(s, st, NULL);
-		if (j->info == JI_CHECKSUM)
+		if (j->info == JI_CHECKSUM && j->sha256[0] != '\0')
 			rx_jingle_checksum(r, x, j->sha256);
+		else if (j->info == JI_CHECKSUM)
+			log_debug("%s from %s: a checksum without sha-256, not used", x->safe, x->peer);
 		break;
 	case JA_TRANSPORT_INFO:
 		if (j->transport != JT_S5B || strcmp(j->tsid, x->offer.sid) != 0) {

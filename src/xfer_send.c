@@ -1185,6 +1185,9 @@ static enum run sender_jingle(struct sender *snd, struct source *src, unsigned *
 	}
 	offer->transport = n > 0 ? JT_S5B : (plan & METHOD_IBB) ? JT_IBB : JT_NONE;
 	if (offer->transport == JT_NONE) {
+		if (plan == 0)
+			xerr_set(err, XE_UNAVAILABLE, "%s does not advertise Jingle file transfer "
+				 "with a transport enabled here", snd->peer);
 		free(offer);
 		snd->jsid[0] = '\0';
 		return RUN_NEXT;
@@ -1205,7 +1208,8 @@ static enum run sender_jingle(struct sender *snd, struct source *src, unsigned *
 		}
 		if (ev->action == JA_SESSION_TERMINATE) {
 			ended = ev;
-			res = jingle_ended(snd, ev, err);
+			ev = NULL;
+			res = jingle_ended(snd, ended, err);
 			if (res == RUN_NEXT)
 				*tried |= n > 0 ? METHOD_S5B : METHOD_IBB;
 			goto out;

@@ -18,7 +18,7 @@ cb=$(write_config bob "resource = box")
 # 1. refused direct, no proxy
 ca=$(write_config alice "s5b_address = 127.0.0.1:$closed" "s5b_proxy = none")
 start_recv "$cb" -d "$T/in" --from alice@localhost
-run_xfer 0 send -vvv -c "$ca" bob@localhost "$T/f.bin"
+run_xfer 0 send -vvv --protocol si -c "$ca" bob@localhost "$T/f.bin"
 wait_rc "$RECV_PID"; [ "$WAIT_RC" -eq 0 ] || { cat "$T/recv.err"; fail "recv exited $WAIT_RC (1)"; }
 [ "$(sha "$T/f.bin")" = "$(sha "$T/in/f.bin")" ] || fail "copy 1 differs"
 assert_grep "$T/err" "accepted f.bin with s5b (si-multiple)"
@@ -39,7 +39,7 @@ wait_port "$tarpit" || fail "tarpit did not start"
 ca=$(write_config alice "s5b_address = 127.0.0.1:$tarpit" "s5b_proxy = none")
 cb=$(write_config bob "resource = box" "s5b_connect_timeout = 2")
 start_recv "$cb" -d "$T/in" --from alice@localhost
-run_xfer 0 send -v -c "$ca" bob@localhost "$T/f.bin"
+run_xfer 0 send -v --protocol si -c "$ca" bob@localhost "$T/f.bin"
 wait_rc "$RECV_PID"; [ "$WAIT_RC" -eq 0 ] || { cat "$T/recv.err"; fail "recv exited $WAIT_RC (2)"; }
 [ "$(sha "$T/f.bin")" = "$(sha "$T/in/f (1).bin")" ] || fail "copy 2 differs"
 assert_grep "$T/recv.err" "127.0.0.1 port $tarpit: no SOCKS5 answer in time"
@@ -54,7 +54,7 @@ for ((i = 0; i < 100; i++)); do [ -e "$T/rogue.ready" ] && break; sleep 0.1; don
 ca=$(write_config alice "s5b_listen = 127.0.0.1:$listen" "s5b_address = 127.0.0.1:$relay")
 cb=$(write_config bob "resource = box")
 start_recv "$cb" -d "$T/in" --from alice@localhost
-run_xfer 0 send -v -c "$ca" bob@localhost "$T/f.bin"
+run_xfer 0 send -v --protocol si -c "$ca" bob@localhost "$T/f.bin"
 wait_rc "$RECV_PID"; [ "$WAIT_RC" -eq 0 ] || { cat "$T/recv.err"; fail "recv exited $WAIT_RC (3)"; }
 [ "$(sha "$T/f.bin")" = "$(sha "$T/in/f (2).bin")" ] || fail "copy 3 differs"
 for ((i = 0; i < 50; i++)); do [ -s "$T/rogue" ] && break; sleep 0.1; done
@@ -65,7 +65,7 @@ assert_grep "$T/err" "via the proxy proxy.localhost"
 ca=$(write_config alice "s5b_address = 127.0.0.1:$closed" "s5b_proxy = none")
 cb=$(write_config bob "resource = box" "methods = s5b")
 start_recv "$cb" -d "$T/in" --from alice@localhost
-run_xfer 69 send -c "$ca" bob@localhost "$T/f.bin"
+run_xfer 69 send --protocol si -c "$ca" bob@localhost "$T/f.bin"
 assert_grep "$T/err" "xfer: $T/f.bin: no transfer method worked with bob@localhost/box; s5b: the receiver could not connect to any of 1 streamhost (item-not-found: no streamhost could be reached); a firewall or NAT may be in the way: see s5b_address and s5b_proxy; ibb: the receiver does not support it; oob: the receiver does not support it"
 wait_rc "$RECV_PID"; [ "$WAIT_RC" -eq 69 ] || fail "recv exited $WAIT_RC, expected 69 (4)"
 assert_grep "$T/recv.err" "127.0.0.1 port $closed: Connection refused"

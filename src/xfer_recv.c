@@ -1086,7 +1086,7 @@ static void rx_jingle_replace(struct receiver *r, struct rx *x, xmpp_stanza_t *s
 {
 	struct jingle *a;
 	struct xerr err;
-	int ok = j->transport == JT_IBB && (r->methods & METHOD_IBB);
+	int ok = j->transport == JT_IBB && (r->methods & METHOD_IBB), block;
 
 	if (x->state == RX_IBB || (x->state == RX_S5B_DATA && atomic_load(&x->job.bytes) > 0)) {
 		session_reply_error(r->s, st, "cancel", "unexpected-request", "out-of-order",
@@ -1107,6 +1107,7 @@ static void rx_jingle_replace(struct receiver *r, struct rx *x, xmpp_stanza_t *s
 		return;
 	}
 	rx_jingle_send(r, x, a);
+	block = a->block;
 	free(a);
 	if (!ok) {
 		log_info("%s from %s: refused a transport-replace to a transport not accepted "
@@ -1116,7 +1117,7 @@ static void rx_jingle_replace(struct receiver *r, struct rx *x, xmpp_stanza_t *s
 	snprintf(x->offer.sid, sizeof(x->offer.sid), "%s", j->tsid);
 	x->methods[0] = METHOD_IBB;
 	x->nmethods = 1;
-	x->block = a->block;
+	x->block = block;
 	x->state = RX_OFFERED;
 	x->last_ms = session_now_ms();
 	log_info("%s from %s: falling back to ibb (transport-replace)", x->safe, x->peer);
@@ -1338,25 +1339,23 @@ static void receiver_roster_cb(struct session *s, xmpp_stanza_t *reply, void *ar
 
 void receiver_attach(struct receiver *r, struct session *s)
 {
-	r->s = s;
 	/* Only the methods accepted here are announced: a sender that reads
-	 * our disco#info offers nothing we would refuse. */
-	session_add_feature(s, NS_SI);
-	session_add_feature(s, NS_SI_FT);
-	if (r->methods & METHOD_S5B)
-		session_add_feature(s, NS_S5B);
-	if (r->methods & METHOD_IBB)
-		session_add_feature(s, NS_IBB);
-	if (r->methods & METHOD_OOB)
-		session_add_feature(s, NS_OOB);
-	session_add_feature(s, NS_JINGLE);
-	session_add_feature(s, NS_JINGLE_FT);
-	if (r->methods & METHOD_S5B)
-		session_add_feature(s, NS_JINGLE_S5B);
-	if (r->methods & METHOD_IBB)
-		session_add_feature(s, NS_JINGLE_IBB);
-	session_add_feature(s, NS_HASHES);
-	session_add_feature(s, NS_HASH_SHA256);
+	 * our disco#info offers nothing we would refuse. 0: always. */
+	static const struct {
+		const char *var;
+		int method;
+	} features[] = {
+		{ NS_SI, 0 }, { NS_SI_FT, 0 }, { NS_S5B, METHOD_S5B }, { NS_IBB, METHOD_IBB },
+		{ NS_OOB, METHOD_OOB }, { NS_JINGLE, 0 }, { NS_JINGLE_FT, 0 },
+		{ NS_JINGLE_S5B, METHOD_S5B }, { NS_JINGLE_IBB, METHOD_IBB }, { NS_HASHES, 0 },
+		{ NS_HASH_SHA256, 0 },
+	};
+	size_t i;
+
+	r->s = s;
+	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+		if (features[i].method == 0 || (r->methods & (unsigned)features[i].method))
+			session_add_feature(s, features[i].var);
 	session_on_presence(s, recv_presence, r);
 	session_on_message(s, recv_message, r);
 	session_route_iq(s, NS_SI, recv_offer, r);

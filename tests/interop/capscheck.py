@@ -28,12 +28,19 @@ import base64
 import hashlib
 import ipaddress
 import logging
+import os
 import sys
 import time
 import xml.etree.ElementTree as ET
 
 from slixmpp import ClientXMPP, JID
 from slixmpp.exceptions import IqError, IqTimeout
+
+# peerbase.py lives next to this script; leave no __pycache__ in the source
+# tree (EXTRA_DIST ships tests/interop whole).
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peerbase  # noqa: E402
 
 NS_CAPS = 'http://jabber.org/protocol/caps'
 NS_INFO = 'http://jabber.org/protocol/disco#info'
@@ -217,14 +224,7 @@ def main():
         p.error('--target must be a full JID')
     selftest()
     logging.basicConfig(level=logging.DEBUG if a.verbose else logging.ERROR)
-    asyncio.set_event_loop(asyncio.new_event_loop())
-    c = Checker(a)
-    code = c.loop.run_until_complete(run(c))
-    tasks = asyncio.all_tasks(c.loop)
-    for t in tasks:
-        t.cancel()
-    c.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-    sys.exit(code)
+    peerbase.run_to_exit(lambda: Checker(a), run)
 
 
 if __name__ == '__main__':

@@ -58,7 +58,8 @@ session-terminate) are answered with an empty result when they name a
 session of ours, else with <item-not-found/><unknown-session/>; an IBB
 <close/> from the responder (it gives up on the stream) is answered result.
 
-slixmpp conventions shared with sipeer.py (see its notes):
+slixmpp conventions shared with sipeer.py (see its notes; the login, deadline,
+failure and exit-code scaffolding of both is in peerbase.py):
   - get_dns_records() is overridden: it connects to --host only, no DNS.
   - an IQ set nobody handles gets slixmpp's automatic <feature-not-implemented/>:
     handlers for <jingle/> and IBB requests are registered before login, so
@@ -69,18 +70,22 @@ import argparse
 import asyncio
 import base64
 import hashlib
-import ipaddress
-import logging
 import os
 import sys
-import time
 import uuid
 import xml.etree.ElementTree as ET
 
-from slixmpp import ClientXMPP, JID
+from slixmpp import JID
 from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
+
+# peerbase.py lives next to this script; leave no __pycache__ in the source
+# tree (EXTRA_DIST ships tests/interop whole).
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peerbase  # noqa: E402
+from peerbase import EXIT_OK  # noqa: E402
 
 NS_JINGLE = 'urn:xmpp:jingle:1'
 NS_JINGLE_ERRORS = 'urn:xmpp:jingle:errors:1'
@@ -91,11 +96,8 @@ NS_IBB = 'http://jabber.org/protocol/ibb'
 NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas'
 CONTENT = 'a-file-offer'
 
-EXIT_OK, EXIT_FAIL, EXIT_TIMEOUT = 0, 1, 3
-
-
-def err(msg):
-    print('jinglepeer: %s' % msg, file=sys.stderr, flush=True)
+PROG = 'jinglepeer'
+err = peerbase.reporter(PROG)
 
 
 def out(line):
@@ -134,20 +136,16 @@ class Session:
         self.events = []   # (action, <jingle/> element) in arrival order
 
 
-class Peer(ClientXMPP):
-    """Login, TLS, failure detection, and the Jingle/IBB request handlers."""
+class Peer(peerbase.Peer):
+    """The Jingle/IBB request handlers (login, TLS and failure detection:
+    peerbase.Peer)."""
+
+    prog = PROG
+    # wait_for() below bounds its waits with asyncio.wait_for().
+    timeouts = (IqTimeout, asyncio.TimeoutError)
 
     def __init__(self, args):
-        jid = JID(args.jid)
-        if args.resource:
-            jid.resource = args.resource
-        super().__init__(jid, args.password)
-        self.args = args
-        self.ca_certs = args.cafile            # STARTTLS, verified for the JID's domain
-        self.deadline = time.monotonic() + args.timeout
-        self.done = self.loop.create_future()  # result: (exit code, message or None)
-        self.finishing = False
-        self.where = 'login'
+        super().__init__(args)
         self.sessions = {}                     # sid -> Session
         self.arrived = asyncio.Event()         # set on every Jingle request
 
@@ -158,54 +156,12 @@ class Peer(ClientXMPP):
             'IBB request', MatchXPath('{%s}iq/{%s}close' % (self.default_ns, NS_IBB)),
             self.on_ibb_close))
 
-        self.add_event_handler('session_start', self.on_session_start)
-        self.add_event_handler('connection_failed',
-                               lambda e: self.fail('cannot connect: %s' % e))
-        self.add_event_handler('ssl_invalid_chain',
-                               lambda e: self.fail('TLS certificate not trusted: %s' % e))
-        self.add_event_handler('failed_all_auth',
-                               lambda _: self.fail('authentication failed'))
-        self.add_event_handler('stream_error',
-                               lambda e: self.fail('stream error: %s' % e['condition']))
-        self.add_event_handler('disconnected',
-                               lambda r: self.fail('disconnected: %s' % (r or 'by server')))
-
-    async def get_dns_records(self, domain, port=None):
-        # Never resolve anything: connect exactly to --host (an IP literal).
-        return [(self.args.host, self.args.host, self.args.port)]
-
-    def remaining(self):
-        """Seconds left before --timeout; used to bound every single wait."""
-        return max(0.1, self.deadline - time.monotonic())
-
-    def finish(self, code, msg=None):
-        if not self.done.done():
-            self.finishing = True
-            self.done.set_result((code, msg))
-
-    def fail(self, msg, code=EXIT_FAIL):
-        if not self.finishing:
-            self.finish(code, msg)
-
     def progress(self):
         return ' (%s)' % self.where
 
-    async def on_session_start(self, _):
-        self.send_presence()
-        err('online as %s' % self.boundjid.full)
-        try:
-            await self.started()
-        except IqError as e:
-            t, cond, app, text = error_parts(e)
-            self.fail('%s: %s %s (%s)%s' % (self.where, cond, app, t,
-                                            ': ' + text if text else ''))
-        except (IqTimeout, asyncio.TimeoutError):
-            self.fail('%s: no answer within --timeout' % self.where, EXIT_TIMEOUT)
-        except Exception as e:  # keep the failure visible, never hang
-            self.fail('%s: %s: %s' % (self.where, type(e).__name__, e))
-
-    async def started(self):
-        pass
+    def describe_iq_error(self, e):
+        t, cond, app, text = error_parts(e)
+        return '%s %s (%s)%s' % (cond, app, t, ': ' + text if text else '')
 
     # --- requests from the responder -------------------------------------
 
@@ -486,38 +442,14 @@ class Prober(Peer):
         self.finish(EXIT_OK)
 
 
-async def run(peer):
-    a = peer.args
-    peer.connect((a.host, a.port))
-    try:
-        code, msg = await asyncio.wait_for(asyncio.shield(peer.done), peer.remaining())
-    except asyncio.TimeoutError:
-        code, msg = EXIT_TIMEOUT, 'timeout after %g s%s' % (a.timeout, peer.progress())
-    peer.finishing = True                  # our own disconnect is no failure
-    if msg:
-        err(msg)
-    peer.cancel_connection_attempt()
-    try:
-        await asyncio.wait_for(peer.disconnect(wait=1), 3)
-    except Exception:
-        pass
-    return code
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     cmds = p.add_subparsers(dest='cmd', required=True)
     for name in ('send', 'probe'):
         s = cmds.add_parser(name)
-        s.add_argument('--jid', required=True)
-        s.add_argument('--password', required=True)
-        s.add_argument('--resource', help='resource to bind (default: from --jid or server)')
-        s.add_argument('--host', required=True, help='server IP address (no DNS)')
-        s.add_argument('--port', type=int, required=True)
-        s.add_argument('--cafile', required=True, help='PEM to verify the server with')
-        s.add_argument('--timeout', type=float, default=60, help='bound of the whole run (s)')
+        peerbase.add_connection_args(s)
         s.add_argument('--to', required=True, help='full JID of the responder')
-        s.add_argument('-v', '--verbose', action='store_true', help='log all XML to stderr')
+        peerbase.add_verbose_arg(s)
     s = cmds.choices['send']
     s.add_argument('--file', required=True)
     s.add_argument('--name', help='the file name to offer (default: the base name of --file)')
@@ -527,10 +459,7 @@ def main():
                    help='a session-info <checksum/> before the data')
     s.add_argument('--block-size', type=int, default=4096, help='bytes before base64')
     a = p.parse_args()
-    try:
-        ipaddress.ip_address(a.host)
-    except ValueError:
-        p.error('--host must be an IP address')
+    peerbase.check_connection_args(p, a)
     if not JID(a.to).resource:
         p.error('--to must be a full JID (with a resource)')
     if a.timeout <= 0:
@@ -539,18 +468,8 @@ def main():
         p.error('--file %s is not a file' % a.file)
     if a.cmd == 'send' and not 1 <= a.block_size <= 65535:
         p.error('--block-size must be 1..65535')
-    logging.basicConfig(level=logging.DEBUG if a.verbose else logging.ERROR,
-                        format='%(asctime)s %(levelname)s %(name)s: %(message)s')
-
-    asyncio.set_event_loop(asyncio.new_event_loop())
-    peer = {'send': Sender, 'probe': Prober}[a.cmd](a)
-    code = peer.loop.run_until_complete(run(peer))
-    # Cancel slixmpp's leftover tasks so that closing the loop stays quiet.
-    tasks = asyncio.all_tasks(peer.loop)
-    for task in tasks:
-        task.cancel()
-    peer.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-    sys.exit(code)
+    peerbase.setup_logging(a.verbose)
+    peerbase.run_peer({'send': Sender, 'probe': Prober}[a.cmd], a)
 
 
 if __name__ == '__main__':

@@ -43,8 +43,9 @@ slixmpp 1.8.3 bugs worked around here (see /work/shared/notes/interop-peers.md):
      S5B). --prefer ibb unregisters S5B; --prefer s5b registers S5B again
      with an order below IBB's.
 Also: slixmpp would resolve the JID's domain (A/AAAA via aiodns) even when given
-an address; get_dns_records() is overridden so that it connects to --host only.
-That override covers the XMPP connection alone: xep_0065 connects to streamhost
+an address; get_dns_records() is overridden (in peerbase.py, the login, deadline,
+failure and exit-code scaffolding shared with jinglepeer.py) so that it connects
+to --host only. That override covers the XMPP connection alone: xep_0065 connects to streamhost
 hosts with loop.create_connection(), i.e. the system resolver, so the test
 servers set proxy65_address to an IP literal and xfer is told s5b_listen.
 
@@ -79,55 +80,40 @@ import argparse
 import asyncio
 import datetime
 import hashlib
-import ipaddress
-import logging
 import os
 import sys
 import time
 import uuid
 import xml.etree.ElementTree as ET
 
-from slixmpp import ClientXMPP, JID
-from slixmpp.exceptions import IqError, IqTimeout
+from slixmpp import JID
+from slixmpp.exceptions import IqError
 from slixmpp.xmlstream.handler import CoroutineCallback
 from slixmpp.xmlstream.matcher import StanzaPath
+
+# peerbase.py lives next to this script; leave no __pycache__ in the source
+# tree (EXTRA_DIST ships tests/interop whole).
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peerbase  # noqa: E402
+from peerbase import EXIT_OK, iq_error_text  # noqa: E402
 
 FT_NS = 'http://jabber.org/protocol/si/profile/file-transfer'
 IBB_NS = 'http://jabber.org/protocol/ibb'
 S5B_NS = 'http://jabber.org/protocol/bytestreams'
 
-EXIT_OK, EXIT_FAIL, EXIT_TIMEOUT = 0, 1, 3
+PROG = 'sipeer'
+err = peerbase.reporter(PROG)
 
 
-def err(msg):
-    print('sipeer: %s' % msg, file=sys.stderr, flush=True)
+class Peer(peerbase.Peer):
+    """The SI/IBB plugin set-up shared by all modes (login, TLS and failure
+    detection: peerbase.Peer)."""
 
-
-def iq_error_text(e):
-    """'condition [app-condition] (type): text' of an IqError's <error/>."""
-    e = e.iq['error']
-    # Application-specific conditions (e.g. SI's <no-valid-streams/>) are
-    # the children outside the stanzas namespace.
-    app = [c.tag.split('}')[-1] for c in e.xml
-           if not c.tag.startswith('{urn:ietf:params:xml:ns:xmpp-stanzas}')]
-    text = '%s%s (%s)' % (e['condition'], ''.join(' ' + a for a in app), e['type'])
-    return text + (': ' + e['text'] if e['text'] else '')
-
-
-class Peer(ClientXMPP):
-    """Login, TLS, failure detection and the SI/IBB plugin set-up shared by both modes."""
+    prog = PROG
 
     def __init__(self, args):
-        jid = JID(args.jid)
-        if args.resource:
-            jid.resource = args.resource
-        super().__init__(jid, args.password)
-        self.args = args
-        self.ca_certs = args.cafile            # STARTTLS, verified for the JID's domain
-        self.deadline = time.monotonic() + args.timeout
-        self.done = self.loop.create_future()  # result: (exit code, message or None)
-        self.finishing = False
-
+        super().__init__(args)
         self.register_plugin('xep_0030')
         self.register_plugin('xep_0047', {
             'max_block_size': getattr(args, 'max_block_size', 8192)})
@@ -143,56 +129,6 @@ class Peer(ClientXMPP):
         si.unregister_method(S5B_NS)
         if getattr(args, 'prefer', 'ibb') == 's5b':
             si.register_method(S5B_NS, 'xep_0065', 10)
-
-        self.add_event_handler('session_start', self.on_session_start)
-        self.add_event_handler('connection_failed',
-                               lambda e: self.fail('cannot connect: %s' % e))
-        self.add_event_handler('ssl_invalid_chain',
-                               lambda e: self.fail('TLS certificate not trusted: %s' % e))
-        self.add_event_handler('failed_all_auth',
-                               lambda _: self.fail('authentication failed'))
-        self.add_event_handler('stream_error',
-                               lambda e: self.fail('stream error: %s' % e['condition']))
-        self.add_event_handler('disconnected',
-                               lambda r: self.fail('disconnected: %s' % (r or 'by server')))
-
-    async def get_dns_records(self, domain, port=None):
-        # Never resolve anything: connect exactly to --host (an IP literal).
-        return [(self.args.host, self.args.host, self.args.port)]
-
-    def remaining(self):
-        """Seconds left before --timeout; used to bound every single wait."""
-        return max(0.1, self.deadline - time.monotonic())
-
-    def finish(self, code, msg=None):
-        if not self.done.done():
-            self.finishing = True
-            self.done.set_result((code, msg))
-
-    def fail(self, msg, code=EXIT_FAIL):
-        if not self.finishing:
-            self.finish(code, msg)
-
-    async def on_session_start(self, _):
-        self.send_presence()
-        err('online as %s' % self.boundjid.full)
-        try:
-            await self.started()
-        except IqError as e:
-            self.fail('%s: %s' % (self.stage(), iq_error_text(e)))
-        except IqTimeout:
-            self.fail('%s: no answer within --timeout' % self.stage(), EXIT_TIMEOUT)
-        except Exception as e:  # keep the failure visible, never hang
-            self.fail('%s: %s: %s' % (self.stage(), type(e).__name__, e))
-
-    def stage(self):
-        return 'login'
-
-    async def started(self):
-        pass
-
-    def progress(self):
-        return ''
 
 
 class Transfer:
@@ -365,13 +301,6 @@ class Receiver(Peer):
 
 
 class Sender(Peer):
-    def __init__(self, args):
-        super().__init__(args)
-        self.where = 'login'
-
-    def stage(self):
-        return self.where
-
     def offer(self, to, sid, path):
         """Workaround 1: the XEP-0095/0096 offer, built without xep_0095.offer()."""
         a, st = self.args, os.stat(path)
@@ -516,37 +445,13 @@ class Raw(Peer):
         self.finish(EXIT_OK)
 
 
-async def run(peer):
-    a = peer.args
-    peer.connect((a.host, a.port))
-    try:
-        code, msg = await asyncio.wait_for(asyncio.shield(peer.done), peer.remaining())
-    except asyncio.TimeoutError:
-        code, msg = EXIT_TIMEOUT, 'timeout after %g s%s' % (a.timeout, peer.progress())
-    peer.finishing = True                  # our own disconnect is no failure
-    if msg:
-        err(msg)
-    peer.cancel_connection_attempt()
-    try:
-        await asyncio.wait_for(peer.disconnect(wait=1), 3)
-    except Exception:
-        pass
-    return code
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     sub = p.add_subparsers(dest='cmd', required=True)
     for name in ('recv', 'send', 'raw'):
         s = sub.add_parser(name)
-        s.add_argument('--jid', required=True)
-        s.add_argument('--password', required=True)
-        s.add_argument('--resource', help='resource to bind (default: from --jid or server)')
-        s.add_argument('--host', required=True, help='server IP address (no DNS)')
-        s.add_argument('--port', type=int, required=True)
-        s.add_argument('--cafile', required=True, help='PEM to verify the server with')
-        s.add_argument('--timeout', type=float, default=60, help='bound of the whole run (s)')
-        s.add_argument('-v', '--verbose', action='store_true', help='log all XML to stderr')
+        peerbase.add_connection_args(s)
+        peerbase.add_verbose_arg(s)
     r = sub.choices['recv']
     r.add_argument('--dir', required=True)
     r.add_argument('--count', type=int, default=1)
@@ -573,28 +478,15 @@ def main():
     s.add_argument('--method-ns', action='append',
                    help='a stream-method to offer instead of --method\'s (repeatable)')
     a = p.parse_args()
-    try:
-        ipaddress.ip_address(a.host)
-    except ValueError:
-        p.error('--host must be an IP address')
+    peerbase.check_connection_args(p, a)
     if a.cmd == 'recv' and not os.path.isdir(a.dir):
         p.error('--dir %s is not a directory' % a.dir)
     if a.cmd == 'send' and not os.path.isfile(a.file):
         p.error('--file %s is not a file' % a.file)
     if a.cmd == 'send' and not 1 <= a.block_size <= 65535:
         p.error('--block-size must be 1..65535')
-    logging.basicConfig(level=logging.DEBUG if a.verbose else logging.ERROR,
-                        format='%(asctime)s %(levelname)s %(name)s: %(message)s')
-
-    asyncio.set_event_loop(asyncio.new_event_loop())
-    peer = {'recv': Receiver, 'send': Sender, 'raw': Raw}[a.cmd](a)
-    code = peer.loop.run_until_complete(run(peer))
-    # Cancel slixmpp's leftover tasks so that closing the loop stays quiet.
-    tasks = asyncio.all_tasks(peer.loop)
-    for task in tasks:
-        task.cancel()
-    peer.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-    sys.exit(code)
+    peerbase.setup_logging(a.verbose)
+    peerbase.run_peer({'recv': Receiver, 'send': Sender, 'raw': Raw}[a.cmd], a)
 
 
 if __name__ == '__main__':

@@ -65,6 +65,7 @@ struct rx {
 	int ft_version;
 	char cids[S5B_MAX_HOSTS][64];	/* of hosts[] */
 	int terminated;		/* the session is over: say nothing more */
+	int replaced;		/* took a transport-replace (one is allowed) */
 	const char *jreason;	/* the reason to end with, when not derived */
 	struct rx *next;
 };
@@ -551,7 +552,7 @@ static int recv_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
  * of other files are not touched. */
 static int rx_unused(struct rx *x)
 {
-	return x->state == RX_OFFERED && x->nmethods == 0;
+	return !x->jingle && x->state == RX_OFFERED && x->nmethods == 0;
 }
 
 /* The bytestream of x failed before any data: S5B is off this stream
@@ -1088,11 +1089,16 @@ static void rx_jingle_replace(struct receiver *r, struct rx *x, xmpp_stanza_t *s
 	struct xerr err;
 	int ok = j->transport == JT_IBB && (r->methods & METHOD_IBB), block;
 
-	if (x->state == RX_IBB || (x->state == RX_S5B_DATA && atomic_load(&x->job.bytes) > 0)) {
+	if (x->state == RX_IBB || (x->state == RX_S5B_DATA && atomic_load(&x->job.bytes) > 0) ||
+	    x->replaced) {
+		/* One replace per session: a sender may not keep a slot (and
+		 * its reserved space) alive by replacing again and again. */
 		session_reply_error(r->s, st, "cancel", "unexpected-request", "out-of-order",
-				    NS_JINGLE_ERRORS, "the data is already flowing");
+				    NS_JINGLE_ERRORS, x->replaced ? "the transport was replaced already"
+				    : "the data is already flowing");
 		return;
 	}
+	x->replaced = 1;
 	session_reply_result(r->s, st, NULL);
 	if ((a = jingle_new()) == NULL)
 		return;
@@ -1191,6 +1197,13 @@ static int recv_jingle(struct session *s, xmpp_stanza_t *st, void *arg)
 		char why2[400];
 		session_reply_result(s, st, NULL);
 		x->terminated = 1;
+		if (strcmp(j->reason, "success") == 0 && x->state == RX_S5B_DATA) {
+			/* XEP-0234: the sender may end a session whose data it
+			 * has sent; the bytestream job decides. */
+			log_debug("%s from %s: the sender ended the session (success)", x->safe,
+				  x->peer);
+			break;
+		}
 		snprintf(why2, sizeof(why2), "the sender ended the session (%s%s%s)", j->reason,
 			 j->reason_text[0] ? ": " : "", j->reason_text);
 		rx_fail(r, x, strcmp(j->reason, "cancel") == 0 ? XE_UNAVAILABLE : XE_PROTOCOL,

@@ -221,7 +221,16 @@ static int sender_capable(struct sender *snd, const char *jid, long timeout_ms)
 		  jid, si, ft, snd->peer_jingle, !!(m & METHOD_S5B), !!(m & METHOD_IBB),
 		  !!(m & METHOD_OOB));
 	snd->peer_methods = m;
-	return ((m | snd->peer_jmethods) & ours) != 0; /* by SI or by Jingle */
+	/* By SI or by Jingle, as --protocol allows. */
+	return (((snd->protocol != PROTO_JINGLE ? m : m & METHOD_OOB) |
+		 (snd->protocol != PROTO_SI ? snd->peer_jmethods : 0)) & ours) != 0;
+}
+
+/* When --protocol narrowed the choice, error messages say so. */
+static const char *protocol_said(const struct sender *snd)
+{
+	return snd->protocol == PROTO_JINGLE ? " with Jingle (--protocol jingle)"
+	     : snd->protocol == PROTO_SI ? " with SI (--protocol si)" : "";
 }
 
 static int by_priority(const void *a, const void *b)
@@ -246,8 +255,8 @@ static enum xerr_code sender_find_peer(struct sender *snd, long long deadline, s
 		if (sender_capable(snd, snd->peer, left > 1000 ? left : 1000) || !snd->peer_disco)
 			return XE_OK;
 		return xerr_set(err, XE_UNAVAILABLE, "%s does not support a transfer method "
-				"enabled here (%s)", snd->peer, snd->o->method != NULL
-				? snd->o->method : "see 'methods'");
+				"enabled here (%s)%s", snd->peer, snd->o->method != NULL
+				? snd->o->method : "see 'methods'", protocol_said(snd));
 	}
 	sub = sender_subscribed(snd, (long)(deadline - session_now_ms()), err);
 	if (sub < 0)
@@ -289,8 +298,9 @@ static enum xerr_code sender_find_peer(struct sender *snd, long long deadline, s
 		}
 	}
 	return xerr_set(err, XE_UNAVAILABLE, "%s is online, but none of its resources supports "
-			"a transfer method enabled here (%s)", snd->target_bare,
-			snd->o->method != NULL ? snd->o->method : "see 'methods'");
+			"a transfer method enabled here (%s)%s", snd->target_bare,
+			snd->o->method != NULL ? snd->o->method : "see 'methods'",
+			protocol_said(snd));
 }
 
 /* What happened to one method. */
@@ -349,7 +359,7 @@ static int sender_interrupted(struct sender *snd, struct xerr *err)
  * condition says the offer's form did not fit (unfit says how), else
  * RUN_FAIL. */
 static enum run sender_refusal(struct sender *snd, xmpp_stanza_t *r, const char *unfit,
-			       struct xerr *err)
+			       int jingle, struct xerr *err)
 {
 	xmpp_stanza_t *e = xmpp_stanza_get_child_by_name(r, "error");
 	const char *etype = e != NULL ? xmpp_stanza_get_type(e) : NULL;
@@ -370,7 +380,8 @@ static enum run sender_refusal(struct sender *snd, xmpp_stanza_t *r, const char 
 			 text[0] ? ": " : "", text);
 		return RUN_FAIL;
 	}
-	if (strcmp(cond, "bad-request") == 0 || strcmp(cond, "feature-not-implemented") == 0) {
+	if (strcmp(cond, "bad-request") == 0 ||
+	    (jingle && strcmp(cond, "feature-not-implemented") == 0)) {
 		xerr_set(err, XE_UNAVAILABLE, "%s%s%s", unfit, text[0] ? ": " : "", text);
 		return RUN_NEXT;
 	}
@@ -416,7 +427,7 @@ static enum run sender_offer(struct sender *snd, struct source *src, const char 
 	}
 	if (strcmp(xmpp_stanza_get_type(r), "result") != 0)
 		return sender_refusal(snd, r, "the receiver accepts none of the offered stream "
-				      "methods", err);
+				      "methods", 0, err);
 	{
 		/* The server's spelling of the peer's JID: the S5B hash and
 		 * presence matching compare exact strings, and a user may have
@@ -863,6 +874,13 @@ static int sender_jingle_iq(struct session *s, xmpp_stanza_t *st, void *arg)
 	case JA_TRANSPORT_INFO:
 	case JA_TRANSPORT_ACCEPT:
 	case JA_TRANSPORT_REJECT:
+		if (snd->jq_n == JQ_MAX && snd->jq_head > 0) {
+			/* Make room: the events already taken leave the queue. */
+			memmove(snd->jq, snd->jq + snd->jq_head,
+				(size_t)(snd->jq_n - snd->jq_head) * sizeof(snd->jq[0]));
+			snd->jq_n -= snd->jq_head;
+			snd->jq_head = 0;
+		}
 		if (snd->jq_n == JQ_MAX) {
 			session_reply_error(s, st, "wait", "resource-constraint", NULL, NULL, NULL);
 			break;
@@ -1096,7 +1114,7 @@ static enum run jingle_ibb(struct sender *snd, struct source *src, const char *t
 		if (jingle_set(snd, &j, &r, err) < 0) {
 			if (r != NULL)
 				return sender_refusal(snd, r, "the receiver refused the "
-						      "transport-replace", err);
+						      "transport-replace", 1, err);
 			return RUN_FAIL;
 		}
 		for (;;) {
@@ -1196,10 +1214,13 @@ static enum run sender_jingle(struct sender *snd, struct source *src, unsigned *
 	log_debug("Jingle session %s with %s: %s transport %s", snd->jsid, snd->peer,
 		  n > 0 ? "s5b" : "ibb", offer->tsid);
 	if (jingle_set(snd, offer, &r, err) < 0) {
+		/* No answer: the session may exist on the other side. */
+		acked = r == NULL && !snd->peer_gone && err->code == XE_TEMPFAIL;
 		res = r != NULL ? sender_refusal(snd, r, "the receiver refused the Jingle offer",
-						 err) : RUN_FAIL;
+						 1, err) : RUN_FAIL;
 		goto out; /* RUN_NEXT with nothing tried: SI may do */
 	}
+	acked = 1; /* from here on the session exists: a failure ends it */
 	for (;;) {
 		ev = jingle_wait(snd, (long)snd->o->timeout * 1000, l, "accept the offer", err);
 		if (ev == NULL) {
@@ -1218,7 +1239,6 @@ static enum run sender_jingle(struct sender *snd, struct source *src, unsigned *
 			break;
 		free(ev);
 	}
-	acked = 1;
 	log_debug("%s accepted %s over Jingle", snd->peer, src->name);
 	if (n > 0) {
 		if (ev->transport != JT_S5B) {

@@ -11,7 +11,8 @@
 #     nothing written;
 #  7. the daemon takes both protocols;
 #  8. a Jingle-capable xfer sending to an SI-only peer (slixmpp) picks SI
-#     by itself; forced to Jingle, it says the peer does not speak it.
+#     by itself; forced to Jingle, it says the peer does not speak it
+#     (and sends nothing).
 . "$TESTS_SRCDIR/lib.sh"
 prosody_start
 mkdir "$T/in" "$T/src"
@@ -143,7 +144,7 @@ assert_grep "$T/err" "jingle file transfer 0"
 rm -f "$T/in"/*
 start_sipeer_recv bob peer --dir "$T/in" --count 1 --from alice@localhost --timeout 20
 run_xfer 69 send --protocol jingle --method s5b,ibb -c "$ca" bob@localhost/peer "$T/src/small.bin"
-assert_grep "$T/err" "bob@localhost/peer does not advertise Jingle file transfer with a transport enabled here"
+assert_grep "$T/err" "bob@localhost/peer does not support a transfer method enabled here (s5b,ibb) with Jingle (--protocol jingle)"
 kill "$PEER_PID" 2>/dev/null
 assert_dir "$T/in"
 exit 0

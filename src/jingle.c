@@ -40,6 +40,19 @@ const char *jingle_action_name(enum jingle_action a)
 	return NULL;
 }
 
+void jingle_init(struct jingle *j, enum jingle_action a, const char *sid, const char *initiator,
+		 const char *content, const char *creator, int ft_version)
+{
+	memset(j, 0, sizeof(*j));
+	j->action = a;
+	j->size = -1;
+	snprintf(j->sid, sizeof(j->sid), "%s", sid);
+	snprintf(j->initiator, sizeof(j->initiator), "%s", initiator);
+	snprintf(j->content, sizeof(j->content), "%s", content);
+	snprintf(j->creator, sizeof(j->creator), "%s", creator);
+	j->ft_version = ft_version;
+}
+
 /* The reasons of XEP-0166 7.4 (a reason element holds one of them). */
 static const char *const reasons[] = {
 	"alternative-session", "busy", "cancel", "connectivity-error", "decline", "expired",

@@ -102,6 +102,11 @@ struct jingle {
 
 const char *jingle_action_name(enum jingle_action a);
 
+/* An empty j for action a of session sid (no file, no transport, size
+ * -1), with the fields every IQ of the session repeats. */
+void jingle_init(struct jingle *j, enum jingle_action a, const char *sid, const char *initiator,
+		 const char *content, const char *creator, int ft_version);
+
 /* The IQ set to to that j describes; NULL if j cannot be expressed
  * (unknown action). The builder writes what is set: a description when
  * has_file, a transport when transport is JT_S5B or JT_IBB, a reason when

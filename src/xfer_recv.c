@@ -685,14 +685,14 @@ static void rx_connected(struct receiver *r, struct rx *x)
 	int i;
 
 	job_finish(&x->job);
+	why[0] = '\0';
+	for (i = 0; x->conn.used < 0 && i < x->conn.n && len < sizeof(why); i++)
+		len += (size_t)snprintf(why + len, sizeof(why) - len, "%s%s port %u: %s",
+					i ? "; " : "", x->hosts[i].host, x->hosts[i].port,
+					x->conn.why[i]);
 	if (x->jingle) {
 		rx_candidate_answer(r, x);
 		if (x->conn.used < 0) {
-			for (i = 0; i < x->conn.n && len < sizeof(why); i++)
-				len += (size_t)snprintf(why + len, sizeof(why) - len,
-							"%s%s port %u: %s", i ? "; " : "",
-							x->hosts[i].host, x->hosts[i].port,
-							x->conn.why[i]);
 			log_info("%s: no candidate of %s worked (%s)%s", x->safe, x->peer,
 				 x->conn.n > 0 ? why : "none offered", r->methods & METHOD_IBB
 				 ? "; waiting for a transport-replace" : "");
@@ -700,10 +700,6 @@ static void rx_connected(struct receiver *r, struct rx *x)
 			return;
 		}
 	} else if (x->conn.used < 0) {
-		for (i = 0; i < x->conn.n && len < sizeof(why); i++)
-			len += (size_t)snprintf(why + len, sizeof(why) - len, "%s%s port %u: %s",
-						i ? "; " : "", x->hosts[i].host, x->hosts[i].port,
-						x->conn.why[i]);
 		session_reply_error(r->s, x->iq, "cancel", "item-not-found", NULL, NULL,
 				    "no streamhost could be reached");
 		xmpp_stanza_release(x->iq);
@@ -863,16 +859,9 @@ static struct jingle *jingle_new(void)
 static void rx_jingle_head(struct receiver *r, struct rx *x, struct jingle *j,
 			   enum jingle_action a)
 {
-	memset(j, 0, sizeof(*j));
-	j->action = a;
-	j->size = -1;
-	snprintf(j->sid, sizeof(j->sid), "%s", x->jsid);
-	snprintf(j->initiator, sizeof(j->initiator), "%s", x->peer);
+	jingle_init(j, a, x->jsid, x->peer, x->content, x->creator, x->ft_version);
 	if (a == JA_SESSION_ACCEPT)
 		snprintf(j->responder, sizeof(j->responder), "%s", session_jid(r->s));
-	snprintf(j->content, sizeof(j->content), "%s", x->content);
-	snprintf(j->creator, sizeof(j->creator), "%s", x->creator);
-	j->ft_version = x->ft_version;
 }
 
 static void rx_jingle_send(struct receiver *r, struct rx *x, struct jingle *j)

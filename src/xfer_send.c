@@ -912,14 +912,7 @@ static int sender_jingle_iq(struct session *s, xmpp_stanza_t *st, void *arg)
 /* The session's fields of every IQ we send. */
 static void jingle_head(struct sender *snd, struct jingle *j, enum jingle_action a)
 {
-	memset(j, 0, sizeof(*j));
-	j->action = a;
-	j->size = -1;
-	snprintf(j->sid, sizeof(j->sid), "%s", snd->jsid);
-	snprintf(j->initiator, sizeof(j->initiator), "%s", session_jid(snd->s));
-	snprintf(j->content, sizeof(j->content), "a-file-offer");
-	snprintf(j->creator, sizeof(j->creator), "initiator");
-	j->ft_version = 5;
+	jingle_init(j, a, snd->jsid, session_jid(snd->s), "a-file-offer", "initiator", 5);
 }
 
 /* Sends j and waits for its answer: 0 on a result; -1 with err set (an
@@ -994,6 +987,25 @@ static struct jingle *jingle_wait(struct sender *snd, long ms, struct s5b_listen
 			s5b_listener_step(l);
 	}
 	return j;
+}
+
+/* The peer's session-terminate within ms in all (other actions are
+ * dropped), or NULL. */
+static struct jingle *jingle_wait_end(struct sender *snd, long ms)
+{
+	long long until = session_now_ms() + ms;
+	struct jingle *j;
+	struct xerr err;
+
+	xerr_clear(&err);
+	while (session_now_ms() < until &&
+	       (j = jingle_wait(snd, (long)(until - session_now_ms()), NULL, "end the session",
+				&err)) != NULL) {
+		if (j->action == JA_SESSION_TERMINATE)
+			return j;
+		free(j);
+	}
+	return NULL;
 }
 
 /* A session-terminate j from the peer as an error. */
@@ -1282,14 +1294,7 @@ out:
 		/* The receiver ends the session once the file is stored (and
 		 * says so if its hash did not match); one that does not is
 		 * told we are done. */
-		struct xerr werr;
-		xerr_clear(&werr);
-		while (ended == NULL && (ended = jingle_wait(snd, 10000, NULL,
-					"end the session", &werr)) != NULL &&
-		       ended->action != JA_SESSION_TERMINATE) {
-			free(ended);
-			ended = NULL;
-		}
+		ended = jingle_wait_end(snd, 10000);
 		if (ended != NULL && strcmp(ended->reason, "success") != 0) {
 			jingle_ended(snd, ended, err);
 			res = RUN_FAIL;
@@ -1299,14 +1304,8 @@ out:
 	} else if (res != RUN_OK && ended == NULL && acked) {
 		/* The receiver's reason says more than a broken stream (a hash
 		 * that did not match): a moment for its session-terminate. */
-		struct xerr werr;
-		xerr_clear(&werr);
 		if (err->code != XE_SIGNAL && session_connected(snd->s) && !snd->peer_gone)
-			while ((ended = jingle_wait(snd, 2000, NULL, "end the session", &werr)) != NULL &&
-			       ended->action != JA_SESSION_TERMINATE) {
-				free(ended);
-				ended = NULL;
-			}
+			ended = jingle_wait_end(snd, 2000);
 		if (ended != NULL && strcmp(ended->reason, "media-error") == 0)
 			jingle_ended(snd, ended, err);
 		else if (ended == NULL)

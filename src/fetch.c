@@ -92,7 +92,7 @@ static int fetch_begin(struct fetch *f)
 			 "(%lld)", f->where, f->size, a->max_size);
 		return -1;
 	}
-	if (sink_check_space(a->dir, f->size, f->err) != XE_OK ||
+	if (sink_check_space(a->dir, f->size, 0, f->err) != XE_OK ||
 	    sink_open(&f->sink, a->dir, a->name, f->size, 0, f->err) != XE_OK)
 		return -1;
 	if (a->total != NULL)

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* O_TMPFILE (Linux); the fallback needs nothing special */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,18 +112,29 @@ int sink_sanitize_name(const char *offered, char *out)
 	return changed;
 }
 
-enum xerr_code sink_check_space(const char *dir, long long size, struct xerr *err)
+enum xerr_code sink_check_space(const char *dir, long long size, long long reserved,
+				struct xerr *err)
 {
 	struct statvfs vfs;
-	unsigned long long avail;
+	unsigned long long avail, want, held;
 
 	if (statvfs(dir, &vfs) < 0)
 		return xerr_set(err, XE_CANTCREAT, "cannot use directory %s: %s", dir,
 				strerror(errno));
-	avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
-	if (size > 0 && (unsigned long long)size > avail)
-		return xerr_set(err, XE_CANTCREAT, "not enough space in %s: the file has %lld "
-				"bytes, %llu are free", dir, size, avail);
+	avail = (unsigned long long)vfs.f_bavail;
+	avail = vfs.f_frsize != 0 && avail > ULLONG_MAX / vfs.f_frsize ? ULLONG_MAX
+	      : avail * vfs.f_frsize;
+	want = size > 0 ? (unsigned long long)size : 0;
+	held = reserved > 0 ? (unsigned long long)reserved : 0;
+	/* want + held > avail, without forming the sum */
+	if (want > avail || held > avail - want) {
+		if (held == 0)
+			return xerr_set(err, XE_CANTCREAT, "not enough space in %s: the file "
+					"has %llu bytes, %llu are free", dir, want, avail);
+		return xerr_set(err, XE_CANTCREAT, "not enough space in %s: the file has "
+				"%llu bytes, %llu are free, %llu are reserved for other "
+				"transfers", dir, want, avail, held);
+	}
 	return XE_OK;
 }
 

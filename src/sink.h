@@ -20,8 +20,12 @@
  * Returns 1 if the name had to be changed, 0 if it is used as offered. */
 int sink_sanitize_name(const char *offered, char *out);
 
-/* Refuses (XE_CANTCREAT) when dir lacks size bytes of free space. */
-enum xerr_code sink_check_space(const char *dir, long long size, struct xerr *err);
+/* Refuses (XE_CANTCREAT) when dir lacks room for size bytes besides the
+ * reserved bytes other transfers still have to write. Both numbers may come
+ * from a peer: any value (negative counts as 0, the sum is never formed in
+ * signed arithmetic) gives a verdict, never an overflow. */
+enum xerr_code sink_check_space(const char *dir, long long size, long long reserved,
+				struct xerr *err);
 
 struct sink;
 

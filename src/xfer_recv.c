@@ -1,5 +1,6 @@
 /* xfer_recv.c — see xfer_recv.h */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,10 +227,31 @@ static int rx_count(const struct receiver *r, long long *reserved)
 
 	*reserved = 0;
 	for (x = r->rxs; x != NULL; x = x->next) {
+		/* Sizes are the peers': each term is clamped, the sum saturates. */
+		long long left = x->offer.size - (x->sink != NULL ? sink_bytes(x->sink) : 0);
 		n++;
-		*reserved += x->offer.size - (x->sink != NULL ? sink_bytes(x->sink) : 0);
+		if (left > 0)
+			*reserved = left > LLONG_MAX - *reserved ? LLONG_MAX : *reserved + left;
 	}
 	return n;
+}
+
+/* The checks on an offer's size (max_size, then free space besides what
+ * other transfers reserve) and its temp file, for SI and Jingle alike.
+ * On failure err is set and *policy says whether the refusal is our
+ * max_size policy, which the sender may read in full. */
+static enum xerr_code rx_open_sink(struct receiver *r, struct rx *x, long long reserved,
+				   int *policy, struct xerr *err)
+{
+	*policy = 0;
+	if (r->max_size >= 0 && x->offer.size > r->max_size) {
+		*policy = 1;
+		return xerr_set(err, XE_CANTCREAT, "the file has %lld bytes, more than "
+				"max_size (%lld)", x->offer.size, r->max_size);
+	}
+	if (sink_check_space(r->dir, x->offer.size, reserved, err) != XE_OK)
+		return err->code;
+	return sink_open(&x->sink, r->dir, x->safe, x->offer.size, x->halg, err);
 }
 
 /* What the peer is told when we cannot store its file: no local paths. */
@@ -293,6 +315,7 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 	struct xerr err;
 	char shown[SINK_NAME_MAX + 1];
 	long long reserved;
+	int policy;
 
 	if (!allowed(r, from)) {
 		log_info("refused an offer from %s (not allowed; see --from, accept_from)",
@@ -352,17 +375,9 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 		return 1;
 	}
 	xerr_clear(&err);
-	if (r->max_size >= 0 && x->offer.size > r->max_size) {
-		/* Our policy: the sender may know it in full. */
-		xerr_set(&err, XE_CANTCREAT, "the file has %lld bytes, more than max_size "
-			 "(%lld)", x->offer.size, r->max_size);
-		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL, err.msg);
-		rx_fail(r, x, err.code, err.msg, 0);
-		return 1;
-	}
-	if (sink_check_space(r->dir, x->offer.size + reserved, &err) != XE_OK ||
-	    sink_open(&x->sink, r->dir, x->safe, x->offer.size, x->halg, &err) != XE_OK) {
-		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL, peer_text(&err));
+	if (rx_open_sink(r, x, reserved, &policy, &err) != XE_OK) {
+		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
+				    policy ? err.msg : peer_text(&err));
 		rx_fail(r, x, err.code, err.msg, 0);
 		return 1;
 	}
@@ -982,6 +997,7 @@ static void rx_jingle_offer(struct receiver *r, xmpp_stanza_t *st, const char *f
 	struct session *s = r->s;
 	char shown[SINK_NAME_MAX + 1];
 	long long reserved;
+	int policy;
 	struct xerr err;
 	struct rx *x;
 	int s5b;
@@ -1024,17 +1040,10 @@ static void rx_jingle_offer(struct receiver *r, xmpp_stanza_t *st, const char *f
 		return;
 	}
 	xerr_clear(&err);
-	if (r->max_size >= 0 && x->offer.size > r->max_size) {
-		xerr_set(&err, XE_CANTCREAT, "the file has %lld bytes, more than max_size "
-			 "(%lld)", x->offer.size, r->max_size);
-		x->jreason = "decline";
-		rx_terminate(r, x, "decline", err.msg);
-		rx_fail(r, x, err.code, err.msg, 0);
-		return;
-	}
-	if (sink_check_space(r->dir, x->offer.size + reserved, &err) != XE_OK ||
-	    sink_open(&x->sink, r->dir, x->safe, x->offer.size, x->halg, &err) != XE_OK) {
-		rx_terminate(r, x, "decline", peer_text(&err));
+	if (rx_open_sink(r, x, reserved, &policy, &err) != XE_OK) {
+		if (policy)
+			x->jreason = "decline";
+		rx_terminate(r, x, "decline", policy ? err.msg : peer_text(&err));
 		rx_fail(r, x, err.code, err.msg, 0);
 		return;
 	}

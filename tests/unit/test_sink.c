@@ -1,6 +1,7 @@
 /* Unit tests for sink.c: the name sanitizer over hostile names, and
  * delivery (size and MD5 checks, no overwrite, no temp file left). */
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,9 +137,34 @@ static void test_delivery(void)
 	xerr_clear(&err);
 	ok(sink_open(&s, "/nonexistent-dir", "x", 1, 0, &err) == XE_CANTCREAT, "missing dir refused");
 	xerr_clear(&err);
-	ok(sink_check_space(dir, 1LL << 60, &err) == XE_CANTCREAT, "an exabyte does not fit");
+	ok(sink_check_space(dir, 1LL << 60, 0, &err) == XE_CANTCREAT, "an exabyte does not fit");
 	xerr_clear(&err);
-	ok(sink_check_space(dir, 1, &err) == XE_OK, "one byte fits");
+	ok(sink_check_space(dir, 1, 0, &err) == XE_OK, "one byte fits");
+	/* Sizes and reservations come from peers: extremes give a verdict,
+	 * never an overflow (the sanitizer build traps one). */
+	{
+		static const struct { long long size, reserved; enum xerr_code want; } t[] = {
+			{ LLONG_MAX, 0, XE_CANTCREAT }, { LLONG_MAX, 6, XE_CANTCREAT },
+			{ LLONG_MAX, LLONG_MAX, XE_CANTCREAT }, { 6, LLONG_MAX, XE_CANTCREAT },
+			{ 1, LLONG_MAX - 1, XE_CANTCREAT }, { LLONG_MIN, 0, XE_OK },
+			{ 0, LLONG_MIN, XE_OK }, { -1, -1, XE_OK }, { 0, 0, XE_OK },
+		};
+		size_t i;
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			xerr_clear(&err);
+			ok(sink_check_space(dir, t[i].size, t[i].reserved, &err) == t[i].want,
+			   "space for %lld bytes with %lld reserved: %s", t[i].size, t[i].reserved,
+			   t[i].want == XE_OK ? "fits" : "refused");
+		}
+	}
+	xerr_clear(&err);
+	sink_check_space(dir, 1LL << 60, 6, &err);
+	ok(strstr(err.msg, "the file has 1152921504606846976 bytes") != NULL &&
+	   strstr(err.msg, "6 are reserved for other transfers") != NULL,
+	   "the refusal names the file's size and the reservation apart: %s", err.msg);
+	xerr_clear(&err);
+	sink_check_space(dir, 1LL << 60, 0, &err);
+	ok(strstr(err.msg, "reserved") == NULL, "no reservation, none named: %s", err.msg);
 
 	snprintf(want, sizeof(want), "rm -rf '%s'", dir);
 	if (system(want) != 0)

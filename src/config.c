@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "clock.h"
 #include "config.h"
@@ -400,6 +403,8 @@ static enum xerr_code config_value(struct config *cfg, struct account *a,
 	case CT_PATH: {
 		const char *home = getenv("HOME");
 		char *copy;
+		if (field == (void *)&a->cafile)
+			a->cafile_line = lineno;
 		if (*value == '\0')
 			return xerr_set(err, XE_CONFIG, "%s:%d: empty value for '%s'",
 					cfg->path, lineno, k->name);
@@ -752,6 +757,32 @@ enum xerr_code config_load(const char *path, struct config *cfg, struct xerr *er
 	return rc;
 }
 
+/* The files an account names must be usable before anything connects:
+ * a cafile that cannot be read would otherwise surface as a TLS failure
+ * blamed on the server. */
+static enum xerr_code config_check_files(const struct config *cfg, const struct account *a,
+					 struct xerr *err)
+{
+	X509 *cert;
+	FILE *f;
+
+	if (a->cafile == NULL)
+		return XE_OK;
+	f = fopen(a->cafile, "re");
+	if (f == NULL)
+		return xerr_set(err, XE_CONFIG, "%s:%d: cafile %s cannot be read: %s (fix the "
+				"path, or remove the key to use the system's CAs)", cfg->path,
+				a->cafile_line, a->cafile, strerror(errno));
+	cert = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	ERR_clear_error(); /* nothing of this may reach the TLS diagnosis */
+	if (cert == NULL)
+		return xerr_set(err, XE_CONFIG, "%s:%d: cafile %s holds no PEM certificate",
+				cfg->path, a->cafile_line, a->cafile);
+	X509_free(cert);
+	return XE_OK;
+}
+
 struct account *config_account(struct config *cfg, const char *name, struct xerr *err)
 {
 	char names[512] = "";
@@ -759,7 +790,8 @@ struct account *config_account(struct config *cfg, const char *name, struct xerr
 
 	for (i = 0; i < cfg->naccounts; i++)
 		if (strcmp(cfg->accounts[i].name, name != NULL ? name : "default") == 0)
-			return &cfg->accounts[i];
+			return config_check_files(cfg, &cfg->accounts[i], err) == XE_OK
+			     ? &cfg->accounts[i] : NULL;
 	for (i = 0; i < cfg->naccounts && used < sizeof(names); i++) {
 		int n = snprintf(names + used, sizeof(names) - used, "%s%s",
 				 i > 0 ? ", " : "", cfg->accounts[i].name);

@@ -52,6 +52,7 @@ struct account {
 	char *pidfile;		/* daemon: pidfile path; NULL: default */
 	unsigned long seen;	/* bit per key, to refuse duplicates */
 	int tls_line;
+	int cafile_line;	/* where cafile is set, for its errors */
 };
 
 struct config {

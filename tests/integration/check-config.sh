@@ -1,6 +1,7 @@
 #!/bin/bash
 # Configuration errors reach the user with file, line and exit code 78 (77
-# for a password file others can read), before any connection is made.
+# for a password file others can read), before any connection is made;
+# so is a cafile that cannot be read.
 . "$TESTS_SRCDIR/lib.sh"
 cfg=$T/c.conf
 conf() { printf "$@" > "$cfg"; chmod 600 "$cfg"; }
@@ -69,4 +70,23 @@ rc=0
 env -u XFER_CONFIG -u XDG_CONFIG_HOME HOME="$T" "$XFER" check >"$T/out" 2>"$T/err" || rc=$?
 [ "$rc" -eq 78 ] || fail "HOME path: exit $rc"
 assert_grep "$T/err" "cannot open config file $T/.config/xfer/config"
+# A cafile that cannot be used is a configuration error naming the key and
+# the path, found before connecting (the port is closed: a connection
+# attempt would end otherwise), for every verb; never "no TLS".
+port=$(free_port)
+conf "jid = alice@localhost\npassword = x\nhost = 127.0.0.1\nport = $port\ncafile = $T/none.pem\n"
+for verb in check "send bob@localhost $cfg" recv "daemon -f"; do
+	# shellcheck disable=SC2086
+	run_xfer 78 $verb -c "$cfg"
+	[ "$(cat "$T/err")" = "xfer: $cfg:5: cafile $T/none.pem cannot be read: No such file or directory (fix the path, or remove the key to use the system's CAs)" ] ||
+		fail "cafile missing, $verb: unexpected message: $(cat "$T/err")"
+done
+echo "not a certificate" > "$T/bad.pem"
+conf "jid = alice@localhost\npassword = x\nhost = 127.0.0.1\nport = $port\n[account b]\njid = bob@localhost\npassword = y\ncafile = $T/bad.pem\n"
+run_xfer 78 check -a b -c "$cfg"
+[ "$(cat "$T/err")" = "xfer: $cfg:8: cafile $T/bad.pem holds no PEM certificate" ] ||
+	fail "cafile without a certificate: unexpected message: $(cat "$T/err")"
+# Another account's cafile does not matter.
+run_xfer 69 check -c "$cfg" --timeout 5
+assert_no_grep "$T/err" cafile
 exit 0

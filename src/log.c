@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "logsys.h"
+#include "utf8.h"
 
 static const char *log_prog = "xfer";
 static int log_verbosity;
@@ -176,19 +177,25 @@ int log_file_fd(void)
 
 const char *log_printable(const char *s, char *buf, size_t len)
 {
-	size_t i = 0;
+	size_t i = 0, n;
 	const unsigned char *p = (const unsigned char *)s;
+	unsigned cp;
 
 	if (len == 0)
 		return buf;
-	for (; *p != '\0' && i + 1 < len; p++) {
-		if (*p < 0x20 || *p == 0x7f) {
+	while (*p != '\0' && i + 1 < len) {
+		n = utf8_decode(p, &cp);
+		if (n == 0) {
+			buf[i++] = (char)*p++; /* not UTF-8: shown by no terminal as a control */
+		} else if (utf8_disguising(cp)) {
 			buf[i++] = '?';
-		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			buf[i++] = '?'; /* U+0080..U+009F, e.g. CSI */
-			p++;
+			p += n;
+		} else if (i + n < len) {
+			memmove(buf + i, p, n); /* buf may be s: i never passes p */
+			i += n;
+			p += n;
 		} else {
-			buf[i++] = (char)*p;
+			break; /* cut at a character boundary */
 		}
 	}
 	buf[i] = '\0';

@@ -16,51 +16,13 @@
 #include "codec.h"
 #include "log.h"
 #include "sink.h"
+#include "utf8.h"
 
-/* Length of the UTF-8 sequence at p, or 0 if it is not valid UTF-8. */
-static size_t utf8_len(const unsigned char *p, unsigned *cp)
-{
-	size_t n, i;
-	unsigned c;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if ((p[0] & 0xe0) == 0xc0) {
-		n = 2;
-		c = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		n = 3;
-		c = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		n = 4;
-		c = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
-	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return n;
-}
-
-/* Characters that must not appear in a delivered name: controls, and the
- * invisible ones that can disguise a name (bidi overrides and isolates,
- * marks, zero-width characters, BOM). */
+/* Characters that must not appear in a delivered name: those that can
+ * disguise it (utf8.h), and path separators. */
 static int forbidden_cp(unsigned c)
 {
-	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
-	       c == 0x061c || c == 0x200b || c == 0x200c || c == 0x200d ||
-	       c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
-	       (c >= 0x2066 && c <= 0x2069) || c == 0xfeff || c == '/' || c == '\\';
+	return utf8_disguising(c) || c == '/' || c == '\\';
 }
 
 int sink_sanitize_name(const char *offered, char *out)
@@ -82,7 +44,7 @@ int sink_sanitize_name(const char *offered, char *out)
 	}
 	while (*p != '\0') {
 		unsigned cp = 0;
-		size_t n = utf8_len(p, &cp);
+		size_t n = utf8_decode(p, &cp);
 
 		if (n == 0 || forbidden_cp(cp)) {
 			if (o + 1 > SINK_NAME_MAX)

@@ -1,10 +1,10 @@
 #!/bin/bash
 # Offers crafted to hurt the receiver (sent with the slixmpp peer, which can
 # offer any name and hash): path traversal, absolute paths, hidden files,
-# a right-to-left override, a 300-byte name all land sanitized inside DIR
-# and nothing else in the tree changes; a wrong MD5 is detected (recv exits
-# 76, no file, the sender is told); an offer with no usable method gets
-# <bad-request/><no-valid-streams/>.
+# a right-to-left override (shown escaped in the log), a 300-byte name all
+# land sanitized inside DIR and nothing else in the tree changes; a wrong
+# MD5 is detected (recv exits 76, no file, the sender is told); an offer
+# with no usable method gets <bad-request/><no-valid-streams/>.
 . "$TESTS_SRCDIR/lib.sh"
 prosody_start
 cb=$(write_config bob "resource = box")
@@ -29,6 +29,9 @@ after=$(cd "$T" && find . -path ./prosody -prune -o -print | grep -v '^./a/b/in/
 extra=$(comm -13 <(echo "$before") <(echo "$after") | grep -vE '^\./(recv\.(out|err)|p)$' || true)
 [ -z "$extra" ] || fail "files appeared outside DIR: $extra"
 assert_grep "$T/recv.err" 'offered name "../../etc/x" is saved as "x"'
+# The log shows the right-to-left override escaped, never raw.
+assert_grep "$T/recv.err" 'offered name "invoice?gpj.exe" is saved as "invoice_gpj.exe"'
+! grep -q $'\xe2\x80\xae' "$T/recv.err" || fail "a raw U+202E reached the log"
 
 # A hash that does not match the data.
 start_recv "$cb" -d "$T/a/b/in" --from alice@localhost

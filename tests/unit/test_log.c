@@ -14,6 +14,16 @@ static const struct { const char *in, *out; } cases[] = {
 	{ "c1 csi \xc2\x9b" "31m", "c1 csi ?31m" },
 	{ "\xc3\xa9t\xc3\xa9 \xe2\x80\x94 ok", "\xc3\xa9t\xc3\xa9 \xe2\x80\x94 ok" },
 	{ "nbsp \xc2\xa0 kept", "nbsp \xc2\xa0 kept" },
+	/* Characters that reorder or hide what surrounds them. */
+	{ "invoice\xe2\x80\xae" "gpj.exe", "invoice?gpj.exe" },		/* U+202E RLO */
+	{ "a\xe2\x80\xaa" "b\xe2\x80\xac" "c", "a?b?c" },			/* U+202A, U+202C */
+	{ "\xe2\x81\xa6" "x\xe2\x81\xa7" "y\xe2\x81\xa8" "z\xe2\x81\xa9", "?x?y?z?" },	/* U+2066..9 */
+	{ "l\xe2\x80\x8e" "r\xe2\x80\x8f" ".\xd8\x9c", "l?r?.?" },		/* LRM, RLM, ALM */
+	{ "zw\xe2\x80\x8b" "j\xe2\x80\x8d\xef\xbb\xbf", "zw?j??" },	/* ZWSP, ZWJ, BOM */
+	{ "line\xe2\x80\xa8" "para\xe2\x80\xa9", "line?para?" },		/* U+2028, U+2029 */
+	{ "\xe2\x80\x94 \xe2\x81\xb0 kept", "\xe2\x80\x94 \xe2\x81\xb0 kept" },	/* U+2014, U+2070 */
+	{ "not utf-8 \xff\xfe", "not utf-8 \xff\xfe" },
+	{ "cut \xe2\x80", "cut \xe2\x80" },
 };
 
 int main(void)
@@ -26,5 +36,9 @@ int main(void)
 	is_str(log_printable("abcdefgh", small, sizeof(small)), "abcd", "truncates to fit");
 	strcpy(buf, "in\x1bplace");
 	is_str(log_printable(buf, buf, sizeof(buf)), "in?place", "works in place");
+	strcpy(buf, "a\xe2\x80\xae" "b\xc3\xa9\xe2\x81\xa6" "c");
+	is_str(log_printable(buf, buf, sizeof(buf)), "a?b\xc3\xa9?c", "bidi controls, in place");
+	is_str(log_printable("ab\xc3\xa9", small, sizeof(small)), "ab\xc3\xa9", "a character that fits");
+	is_str(log_printable("abc\xc3\xa9", small, sizeof(small)), "abc", "cut at a character boundary");
 	return tap_done();
 }

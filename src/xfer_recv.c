@@ -1084,6 +1084,7 @@ static void rx_jingle_replace(struct receiver *r, struct rx *x, xmpp_stanza_t *s
 			      struct jingle *j)
 {
 	struct jingle *a;
+	struct rx *other;
 	struct xerr err;
 	int ok = j->transport == JT_IBB && (r->methods & METHOD_IBB), block;
 
@@ -1094,6 +1095,14 @@ static void rx_jingle_replace(struct receiver *r, struct rx *x, xmpp_stanza_t *s
 		session_reply_error(r->s, st, "cancel", "unexpected-request", "out-of-order",
 				    NS_JINGLE_ERRORS, x->replaced ? "the transport was replaced already"
 				    : "the data is already flowing");
+		return;
+	}
+	other = rx_find(r, x->peer, j->tsid);
+	if (other != NULL && other != x) {
+		/* IBB data names the transport's sid: another live stream's
+		 * sid would steer its data into this file. */
+		session_reply_error(r->s, st, "cancel", "conflict", NULL, NULL,
+				    "stream id already in use");
 		return;
 	}
 	x->replaced = 1;

@@ -54,6 +54,7 @@ struct rx {
 	struct fetch_args fetch;
 	char url[2048];
 	char path[4096];	/* OOB: where fetch delivered */
+	int oob_fetch_failed;	/* OOB: the error is the worker's (stays local) */
 	long long start_ms;	/* when the offer was accepted */
 	char hash[65];		/* expected, lowercase hex of halg; "" unknown */
 	enum sink_hash halg;	/* SI: MD5 when offered; Jingle: SHA-256 */
@@ -136,6 +137,28 @@ static void rx_unlink(struct receiver *r, struct rx *x)
 	free(x);
 }
 
+/* Answers the jabber:iq:oob request of x that failed (XEP-0066 3.1:
+ * item-not-found when the URL could not be retrieved, not-acceptable when
+ * we refuse the file). Whoever names a URL must not learn from us what
+ * listens there: every failure to retrieve it gets one text, and the
+ * detail (address, connect error, HTTP status, certificate) stays in the
+ * log. */
+static void oob_reply_error(struct receiver *r, struct rx *x, enum xerr_code code,
+			    const char *why)
+{
+	const char *cond = "not-acceptable", *text = why;
+
+	if (code == XE_CANTCREAT && strstr(why, "max_size") != NULL)
+		text = "the file is larger than the receiver accepts (max_size)";
+	else if (code == XE_CANTCREAT || code == XE_IO)
+		text = "the receiver cannot store the file";
+	else if (x->oob_fetch_failed) {
+		cond = "item-not-found";
+		text = "the file could not be retrieved";
+	}
+	session_reply_error(r->s, x->iq, "cancel", cond, NULL, NULL, text);
+}
+
 /* Ends a transfer that failed here: the temp file goes, the sender is
  * told by closing its stream (unless it is the sender who ended it). */
 static void rx_fail(struct receiver *r, struct rx *x, enum xerr_code code, const char *why,
@@ -162,11 +185,12 @@ static void rx_fail(struct receiver *r, struct rx *x, enum xerr_code code, const
 		rx_terminate(r, x, x->jreason != NULL ? x->jreason : rx_reason(code, why),
 			     code == XE_IO || code == XE_CANTCREAT ? "the receiver cannot store the file"
 			     : why);
-	if (x->iq != NULL && session_connected(r->s)) {
+	if (x->iq != NULL && session_connected(r->s) && x->state == RX_OOB) {
+		oob_reply_error(r, x, code, why);
+	} else if (x->iq != NULL && session_connected(r->s)) {
 		/* Local disk trouble stays local; the rest helps the sender. */
 		int policy = code == XE_CANTCREAT && strstr(why, "max_size") != NULL;
-		session_reply_error(r->s, x->iq, "cancel", policy ? "not-acceptable"
-				    : x->state == RX_OOB ? "item-not-found" : "not-acceptable",
+		session_reply_error(r->s, x->iq, "cancel", "not-acceptable",
 				    NULL, NULL, policy || (code != XE_IO && code != XE_CANTCREAT)
 				    ? why : "the receiver cannot store the file");
 	}
@@ -751,6 +775,7 @@ static void rx_finished(struct receiver *r, struct rx *x)
 	job_finish(&x->job);
 	err = x->job.err;
 	if (err.code != XE_OK) {
+		x->oob_fetch_failed = x->state == RX_OOB;
 		rx_fail(r, x, err.code, err.msg, 0);
 		return;
 	}

@@ -1,5 +1,6 @@
 /* xfer_recv.c — see xfer_recv.h */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,8 @@ struct rx {
 	struct fetch_args fetch;
 	char url[2048];
 	char path[4096];	/* OOB: where fetch delivered */
+	_Atomic long long oob_want;	/* OOB: the size the worker asks to reserve; -1 */
+	atomic_int oob_admitted;	/* OOB: set by the main thread (fetch.h) */
 	int oob_fetch_failed;	/* OOB: the error is the worker's (stays local) */
 	long long start_ms;	/* when the offer was accepted */
 	char hash[65];		/* expected, lowercase hex of halg; "" unknown */
@@ -789,6 +792,34 @@ static void rx_finished(struct receiver *r, struct rx *x)
 	rx_done(r, x, x->data.path);
 }
 
+/* The fetch of x knows its size: reserve it, or refuse the file, as SI
+ * and Jingle offers are (the sizes of the live transfers are held free).
+ * Returns -1 when x failed and is gone. */
+static int oob_admit(struct receiver *r, struct rx *x)
+{
+	long long want = atomic_load(&x->oob_want), reserved;
+	struct xerr err;
+
+	if (want < 0 || atomic_load(&x->oob_admitted))
+		return 0;
+	rx_count(r, &reserved);
+	xerr_clear(&err);
+	if (reserved > LLONG_MAX - want ||
+	    sink_check_space(r->dir, want + reserved, &err) != XE_OK) {
+		if (reserved > 0) {	/* the sum is not the file's size: say both */
+			xerr_clear(&err);
+			xerr_set(&err, XE_CANTCREAT, "not enough space in %s: the file has %lld "
+				 "bytes, and transfers in progress have reserved %lld of the free "
+				 "space", r->dir, want, reserved);
+		}
+		rx_fail(r, x, err.code, err.msg, 0);
+		return -1;
+	}
+	x->offer.size = want;	/* counted by rx_count() from now on */
+	atomic_store(&x->oob_admitted, 1);
+	return 0;
+}
+
 static void oob_fetch_job(struct job *j)
 {
 	struct rx *x = j->arg;
@@ -841,6 +872,9 @@ static int recv_oob(struct session *s, xmpp_stanza_t *st, void *arg)
 	x->fetch.max_size = r->max_size;
 	x->fetch.connect_ms = r->connect_ms;
 	x->fetch.idle_ms = r->idle_ms;
+	atomic_store(&x->oob_want, -1);
+	x->fetch.want = &x->oob_want;
+	x->fetch.admitted = &x->oob_admitted;
 	x->iq = xmpp_stanza_copy(st);
 	xerr_clear(&err);
 	if (job_start(&x->job, oob_fetch_job, x, &err) != XE_OK) {
@@ -1410,6 +1444,8 @@ void receiver_step(struct receiver *r)
 		if (x->job.started) {
 			/* Workers keep their own time limits. */
 			busy = 1;
+			if (x->state == RX_OOB && oob_admit(r, x) < 0)
+				continue;
 			if (x->pr_started)
 				progress_update(&x->pr, atomic_load(&x->job.bytes));
 			else if (x->state == RX_OOB && atomic_load(&x->job.total) >= 0) {

@@ -1361,6 +1361,13 @@ struct receiver *receiver_new(const struct account *acct, const char *dir, int c
 		memcpy(r->order, acct->methods, sizeof(r->order));
 	else
 		memcpy(r->order, (int[4]){ METHOD_S5B, METHOD_IBB, METHOD_OOB, 0 }, sizeof(r->order));
+	if (acct->oob_fetch < 0) { /* oob_fetch = no: send may still offer it */
+		int n = 0;
+		for (i = 0; r->order[i] != 0; i++)
+			if (r->order[i] != METHOD_OOB)
+				r->order[n++] = r->order[i];
+		r->order[n] = 0;
+	}
 	for (i = 0; r->order[i] != 0; i++)
 		r->methods |= (unsigned)r->order[i];
 	r->max_block = acct->ibb_block_size > 0 ? acct->ibb_block_size : IBB_BLOCK_MAX;

@@ -33,7 +33,7 @@ extern char **environ;
 
 enum config_type {
 	CT_STRING, CT_PATH, CT_PORT, CT_TLS, CT_METHODS, CT_JIDS, CT_BLOCK, CT_WINDOW, CT_SIZE,
-	CT_LISTEN, CT_HOSTPORT, CT_PROXY, CT_SECONDS, CT_COUNT, CT_LOG,
+	CT_LISTEN, CT_HOSTPORT, CT_PROXY, CT_SECONDS, CT_COUNT, CT_LOG, CT_YESNO,
 };
 
 struct config_key {
@@ -63,6 +63,7 @@ static const struct config_key config_keys[] = {
 	{ "s5b_connect_timeout", CT_SECONDS, offsetof(struct account, s5b_connect_timeout) },
 	{ "oob_listen",   CT_LISTEN, offsetof(struct account, oob_listen) },
 	{ "oob_address",  CT_HOSTPORT, offsetof(struct account, oob_address) },
+	{ "oob_fetch",    CT_YESNO,  offsetof(struct account, oob_fetch) },
 	{ "max_concurrent", CT_COUNT, offsetof(struct account, max_concurrent) },
 	{ "on_receive",   CT_STRING, offsetof(struct account, on_receive) },
 	{ "log",          CT_LOG,    offsetof(struct account, log) },
@@ -532,6 +533,12 @@ static enum xerr_code config_value(struct config *cfg, struct account *a,
 		*(int *)field = (int)v;
 		break;
 	}
+	case CT_YESNO:
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be yes or no, not '%s'",
+					cfg->path, lineno, k->name, value);
+		*(int *)field = strcmp(value, "yes") == 0 ? 1 : -1;
+		break;
 	case CT_LOG:
 		if (!log_spec_ok(value))
 			return xerr_set(err, XE_CONFIG, "%s:%d: log must be syslog, stderr or "

@@ -46,6 +46,7 @@ struct account {
 	int s5b_connect_timeout;	/* seconds per streamhost; 0: default */
 	char *oob_listen;	/* ADDR[:PORT] of the OOB HTTP server; NULL: all */
 	char *oob_address;	/* HOST[:PORT] advertised in OOB URLs */
+	int oob_fetch;		/* recv, daemon take OOB offers: 1 yes, -1 no; 0: default (yes) */
 	int max_concurrent;	/* transfers at once (recv, daemon); 0: default */
 	char *on_receive;	/* daemon: command run after each delivered file */
 	char *log;		/* daemon: "syslog", "stderr" or an absolute path */

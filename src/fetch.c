@@ -1,4 +1,5 @@
 /* fetch.c — see fetch.h */
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -56,6 +57,33 @@ static long long parse_size(const char *s, size_t n)
 	return digits > 0 ? v : -1;
 }
 
+/* Publishes the size and waits for the owner's verdict (see fetch.h);
+ * 0 admitted, -1 with f->err filled. */
+static int fetch_admit(struct fetch *f)
+{
+	const struct fetch_args *a = f->a;
+	long long until = clock_ms() + FETCH_ADMIT_MS;
+
+	if (a->want == NULL || f->size == 0)
+		return 0;
+	atomic_store(a->want, f->size);
+	while (!atomic_load(a->admitted)) {
+		struct pollfd p = { .fd = a->cancel_fd, .events = POLLIN };
+
+		if (clock_ms() >= until) {
+			xerr_set(f->err, XE_TEMPFAIL, "the download from %s was not admitted "
+				 "within %d ms", f->where, FETCH_ADMIT_MS);
+			return -1;
+		}
+		if (poll(&p, a->cancel_fd >= 0 ? 1 : 0, 5) > 0) {
+			xerr_set(f->err, XE_SIGNAL, "the download from %s was cancelled", f->where);
+			return -1;
+		}
+	}
+	f->last = clock_ms();	/* waiting here is not the server's idleness */
+	return 0;
+}
+
 /* The head of the final response is complete: decide, and open the sink. */
 static int fetch_begin(struct fetch *f)
 {
@@ -92,7 +120,7 @@ static int fetch_begin(struct fetch *f)
 			 "(%lld)", f->where, f->size, a->max_size);
 		return -1;
 	}
-	if (sink_check_space(a->dir, f->size, 0, f->err) != XE_OK ||
+	if (fetch_admit(f) < 0 || sink_check_space(a->dir, f->size, 0, f->err) != XE_OK ||
 	    sink_open(&f->sink, a->dir, a->name, f->size, 0, f->err) != XE_OK)
 		return -1;
 	if (a->total != NULL)

@@ -14,6 +14,7 @@
 #ifndef XFER_FETCH_H
 #define XFER_FETCH_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "xerr.h"
@@ -31,13 +32,25 @@ struct fetch_args {
 	int cancel_fd;			/* readable: abort; -1: never */
 	_Atomic long long *got;		/* body bytes received so far; may be NULL */
 	_Atomic long long *total;	/* the Content-Length once known; may be NULL */
+	/* Admission, when want is not NULL: the owner decides whether the
+	 * file's size can be reserved. Once the head is accepted (and the size
+	 * is within max_size) the worker stores the Content-Length in *want
+	 * (which the owner set to -1) and waits, creating no file, until the
+	 * owner stores 1 in *admitted (the size now counts as reserved) or
+	 * cancels the job (refused). After FETCH_ADMIT_MS without either the
+	 * fetch fails with XE_TEMPFAIL. An empty file is not waited for. */
+	_Atomic long long *want;
+	atomic_int *admitted;
 };
+
+#define FETCH_ADMIT_MS 10000
 
 /* Fetches a->url into a new file in a->dir through the sink and writes
  * its path into path (len bytes). Errors, each with a message in err:
  *   XE_UNAVAILABLE  cannot resolve or connect, the connection broke, an
  *                   HTTP status other than 200 (a redirect says so)
- *   XE_TEMPFAIL     connect_ms or idle_ms ran out
+ *   XE_TEMPFAIL     connect_ms or idle_ms ran out, or no admission came
+ *                   within FETCH_ADMIT_MS
  *   XE_PROTOCOL     not an http(s) URL, no or a bad Content-Length, a
  *                   body shorter or longer than announced, a broken reply
  *   XE_NOPERM       the server's certificate is not trusted

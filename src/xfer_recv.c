@@ -55,6 +55,9 @@ struct rx {
 	struct fetch_args fetch;
 	char url[2048];
 	char path[4096];	/* OOB: where fetch delivered */
+	_Atomic long long oob_want;	/* OOB: the size the worker asks to reserve; -1 */
+	atomic_int oob_admitted;	/* OOB: set by the main thread (fetch.h) */
+	int oob_fetch_failed;	/* OOB: the error is the worker's (stays local) */
 	long long start_ms;	/* when the offer was accepted */
 	char hash[65];		/* expected, lowercase hex of halg; "" unknown */
 	enum sink_hash halg;	/* SI: MD5 when offered; Jingle: SHA-256 */
@@ -137,6 +140,28 @@ static void rx_unlink(struct receiver *r, struct rx *x)
 	free(x);
 }
 
+/* Answers the jabber:iq:oob request of x that failed (XEP-0066 3.1:
+ * item-not-found when the URL could not be retrieved, not-acceptable when
+ * we refuse the file). Whoever names a URL must not learn from us what
+ * listens there: every failure to retrieve it gets one text, and the
+ * detail (address, connect error, HTTP status, certificate) stays in the
+ * log. */
+static void oob_reply_error(struct receiver *r, struct rx *x, enum xerr_code code,
+			    const char *why)
+{
+	const char *cond = "not-acceptable", *text = why;
+
+	if (code == XE_CANTCREAT && strstr(why, "max_size") != NULL)
+		text = "the file is larger than the receiver accepts (max_size)";
+	else if (code == XE_CANTCREAT || code == XE_IO)
+		text = "the receiver cannot store the file";
+	else if (x->oob_fetch_failed) {
+		cond = "item-not-found";
+		text = "the file could not be retrieved";
+	}
+	session_reply_error(r->s, x->iq, "cancel", cond, NULL, NULL, text);
+}
+
 /* Ends a transfer that failed here: the temp file goes, the sender is
  * told by closing its stream (unless it is the sender who ended it). */
 static void rx_fail(struct receiver *r, struct rx *x, enum xerr_code code, const char *why,
@@ -163,11 +188,12 @@ static void rx_fail(struct receiver *r, struct rx *x, enum xerr_code code, const
 		rx_terminate(r, x, x->jreason != NULL ? x->jreason : rx_reason(code, why),
 			     code == XE_IO || code == XE_CANTCREAT ? "the receiver cannot store the file"
 			     : why);
-	if (x->iq != NULL && session_connected(r->s)) {
+	if (x->iq != NULL && session_connected(r->s) && x->state == RX_OOB) {
+		oob_reply_error(r, x, code, why);
+	} else if (x->iq != NULL && session_connected(r->s)) {
 		/* Local disk trouble stays local; the rest helps the sender. */
 		int policy = code == XE_CANTCREAT && strstr(why, "max_size") != NULL;
-		session_reply_error(r->s, x->iq, "cancel", policy ? "not-acceptable"
-				    : x->state == RX_OOB ? "item-not-found" : "not-acceptable",
+		session_reply_error(r->s, x->iq, "cancel", "not-acceptable",
 				    NULL, NULL, policy || (code != XE_IO && code != XE_CANTCREAT)
 				    ? why : "the receiver cannot store the file");
 	}
@@ -766,6 +792,7 @@ static void rx_finished(struct receiver *r, struct rx *x)
 	job_finish(&x->job);
 	err = x->job.err;
 	if (err.code != XE_OK) {
+		x->oob_fetch_failed = x->state == RX_OOB;
 		rx_fail(r, x, err.code, err.msg, 0);
 		return;
 	}
@@ -777,6 +804,27 @@ static void rx_finished(struct receiver *r, struct rx *x)
 		return;
 	}
 	rx_done(r, x, x->data.path);
+}
+
+/* The fetch of x knows its size: reserve it, or refuse the file, as SI
+ * and Jingle offers are (the sizes of the live transfers are held free).
+ * Returns -1 when x failed and is gone. */
+static int oob_admit(struct receiver *r, struct rx *x)
+{
+	long long want = atomic_load(&x->oob_want), reserved;
+	struct xerr err;
+
+	if (want < 0 || atomic_load(&x->oob_admitted))
+		return 0;
+	rx_count(r, &reserved);
+	xerr_clear(&err);
+	if (sink_check_space(r->dir, want, reserved, &err) != XE_OK) {
+		rx_fail(r, x, err.code, err.msg, 0);
+		return -1;
+	}
+	x->offer.size = want;	/* counted by rx_count() from now on */
+	atomic_store(&x->oob_admitted, 1);
+	return 0;
 }
 
 static void oob_fetch_job(struct job *j)
@@ -831,6 +879,9 @@ static int recv_oob(struct session *s, xmpp_stanza_t *st, void *arg)
 	x->fetch.max_size = r->max_size;
 	x->fetch.connect_ms = r->connect_ms;
 	x->fetch.idle_ms = r->idle_ms;
+	atomic_store(&x->oob_want, -1);
+	x->fetch.want = &x->oob_want;
+	x->fetch.admitted = &x->oob_admitted;
 	x->iq = xmpp_stanza_copy(st);
 	xerr_clear(&err);
 	if (job_start(&x->job, oob_fetch_job, x, &err) != XE_OK) {
@@ -1320,6 +1371,13 @@ struct receiver *receiver_new(const struct account *acct, const char *dir, int c
 		memcpy(r->order, acct->methods, sizeof(r->order));
 	else
 		memcpy(r->order, (int[4]){ METHOD_S5B, METHOD_IBB, METHOD_OOB, 0 }, sizeof(r->order));
+	if (acct->oob_fetch < 0) { /* oob_fetch = no: send may still offer it */
+		int n = 0;
+		for (i = 0; r->order[i] != 0; i++)
+			if (r->order[i] != METHOD_OOB)
+				r->order[n++] = r->order[i];
+		r->order[n] = 0;
+	}
 	for (i = 0; r->order[i] != 0; i++)
 		r->methods |= (unsigned)r->order[i];
 	r->max_block = acct->ibb_block_size > 0 ? acct->ibb_block_size : IBB_BLOCK_MAX;
@@ -1403,6 +1461,8 @@ void receiver_step(struct receiver *r)
 		if (x->job.started) {
 			/* Workers keep their own time limits. */
 			busy = 1;
+			if (x->state == RX_OOB && oob_admit(r, x) < 0)
+				continue;
 			if (x->pr_started)
 				progress_update(&x->pr, atomic_load(&x->job.bytes));
 			else if (x->state == RX_OOB && atomic_load(&x->job.total) >= 0) {

@@ -332,3 +332,24 @@ wait_log() {
 
 # count_log FILE TEXT: how many lines of FILE hold the fixed string TEXT
 count_log() { grep -cF -- "$2" "$1" 2>/dev/null || true; }
+
+# start_httpstub DIR [ARGS...]: tests/interop/httpstub.py serving DIR on
+# 127.0.0.1 in the background (stdout, its log of connections and
+# requests, in $T/http.out); listening when this returns. Sets HTTP_PORT
+# and HTTP_PID.
+start_httpstub() {
+	local dir=$1 i
+	shift
+	rm -f "$T/http.port"
+	"$PYTHON" "$TESTS_SRCDIR/interop/httpstub.py" --port-file "$T/http.port" --dir "$dir" \
+		--timeout 120 "$@" >"$T/http.out" 2>"$T/http.err" </dev/null &
+	HTTP_PID=$!
+	at_exit "kill $HTTP_PID 2>/dev/null"
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$T/http.port" ] && { HTTP_PORT=$(cat "$T/http.port"); return 0; }
+		kill -0 "$HTTP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$T/http.err"
+	fail "the HTTP stub did not start"
+}

@@ -418,13 +418,23 @@ class Raw(Peer):
     """Sends the IQs of a script exactly as written, one per line, and prints
     each reply as 'reply N result' or 'reply N error CONDITION ...'. Lines
     'sleep SECONDS' pause; '#' lines are comments. For tests that attack a
-    receiver with stanzas no well-behaved client would send."""
+    receiver with stanzas no well-behaved client would send. --at-once sends
+    every IQ without waiting for the replies (which are printed in script
+    order at the end); --show adds the XML of each result to its line."""
 
     def stage(self):
         return 'script'
 
+    async def one(self, n, iq):
+        try:
+            r = await iq.send(timeout=self.remaining())
+            return 'reply %d result%s' % (n, ' ' + str(r) if self.args.show else '')
+        except IqError as e:
+            return 'reply %d error %s' % (n, iq_error_text(e))
+
     async def started(self):
         n = 0
+        pending = []
         with open(self.args.script) as fh:
             lines = [l.strip() for l in fh]
         for line in lines:
@@ -437,11 +447,12 @@ class Raw(Peer):
             xml = ET.fromstring(line.replace('<iq ', '<iq xmlns="jabber:client" ', 1))
             iq = self.Iq(xml=xml)
             iq['id'] = self.new_id()
-            try:
-                await iq.send(timeout=self.remaining())
-                print('reply %d result' % n, flush=True)
-            except IqError as e:
-                print('reply %d error %s' % (n, iq_error_text(e)), flush=True)
+            if self.args.at_once:
+                pending.append(asyncio.ensure_future(self.one(n, iq)))
+            else:
+                print(await self.one(n, iq), flush=True)
+        for text in await asyncio.gather(*pending):
+            print(text, flush=True)
         self.finish(EXIT_OK)
 
 
@@ -473,6 +484,9 @@ def main():
     s.add_argument('--desc', help='<desc> of the offer')
     w = sub.choices['raw']
     w.add_argument('--script', required=True, help='a file of IQs, one per line')
+    w.add_argument('--at-once', action='store_true',
+                   help='send every IQ before waiting for the replies')
+    w.add_argument('--show', action='store_true', help='print the XML of each result')
     s.add_argument('--name', help='the file name to offer (default: the base name of --file)')
     s.add_argument('--md5', help='the MD5 to announce instead of the real one')
     s.add_argument('--method-ns', action='append',

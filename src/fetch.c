@@ -1,6 +1,9 @@
 /* fetch.c — see fetch.h */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -10,16 +13,26 @@
 #include "clock.h"
 #include "fetch.h"
 #include "log.h"	/* log_printable() only: it keeps no state */
+#include "resolve.h"
 #include "sink.h"
 
 #define FETCH_TICK_MS 100	/* how often the loop looks at the clock */
 #define FETCH_GRACE_MS 2000	/* with the whole body in, how long to wait for the end */
 #define FETCH_SIZE_DIGITS 18	/* a Content-Length longer than this does not fit */
+#define FETCH_PIN_ADDRS 8	/* addresses of a name handed to curl */
+#ifdef CURLU_PUNYCODE
+#define FETCH_HOST_FLAGS CURLU_PUNYCODE
+#else
+#define FETCH_HOST_FLAGS 0
+#endif
 
 struct fetch {
 	const struct fetch_args *a;
 	CURL *curl;
 	char where[300];	/* "host:port" of the URL, printable */
+	char host[256];		/* the URL's host as curl parsed it */
+	unsigned short port;
+	long connect_ms;	/* what is left of a->connect_ms after the lookup */
 	char reason[64];	/* the reason phrase of the last status line, printable */
 	char location[256];	/* the Location of the last head, printable */
 	long long size;		/* Content-Length; -1 until one is seen */
@@ -257,7 +270,8 @@ static enum xerr_code fetch_check_url(struct fetch *f, struct xerr *err)
 			      log_printable(f->a->url, buf, sizeof(buf)));
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	/* The host as curl will look it up: an IDN name in its ASCII form. */
+	if (curl_url_get(u, CURLUPART_HOST, &host, FETCH_HOST_FLAGS) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
 		rc = xerr_set(err, XE_PROTOCOL, "the URL %s names no host",
 			      log_printable(f->a->url, buf, sizeof(buf)));
@@ -265,6 +279,13 @@ static enum xerr_code fetch_check_url(struct fetch *f, struct xerr *err)
 	}
 	snprintf(hp, sizeof(hp), "%s:%s", host, port);
 	log_printable(hp, f->where, sizeof(f->where));
+	if (strlen(host) >= sizeof(f->host)) {
+		rc = xerr_set(err, XE_PROTOCOL, "the URL %s names a host name too long",
+			      log_printable(f->a->url, buf, sizeof(buf)));
+		goto out;
+	}
+	snprintf(f->host, sizeof(f->host), "%s", host);
+	f->port = (unsigned short)strtoul(port, NULL, 10);
 out:
 	curl_free(scheme);
 	curl_free(host);
@@ -273,8 +294,87 @@ out:
 	return rc;
 }
 
-static enum xerr_code fetch_setup(struct fetch *f, struct curl_slist *headers, char *errbuf,
-				  struct xerr *err)
+/* Appends "HOST:PORT:ADDR,ADDR..." for curl's CURLOPT_RESOLVE. */
+static struct curl_slist *pin_append(struct curl_slist *pins, const char *host,
+				     unsigned short port, const char *addrs)
+{
+	char line[300 + FETCH_PIN_ADDRS * 48];
+	struct curl_slist *n;
+
+	snprintf(line, sizeof(line), "%s:%u:%s", host, port, addrs);
+	n = curl_slist_append(pins, line);
+	if (n == NULL)
+		curl_slist_free_all(pins);
+	return n;
+}
+
+/* Text of a lookup's addresses, IPv6 in brackets, comma-separated. */
+static void pin_addrs(const struct addrinfo *ai, char *out, size_t len)
+{
+	char txt[INET6_ADDRSTRLEN];
+	size_t off = 0;
+	int n = 0;
+
+	out[0] = '\0';
+	for (; ai != NULL && n < FETCH_PIN_ADDRS && off < len; ai = ai->ai_next) {
+		const void *a = ai->ai_family == AF_INET
+			? (const void *)&((const struct sockaddr_in *)ai->ai_addr)->sin_addr
+			: (const void *)&((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    inet_ntop(ai->ai_family, a, txt, sizeof(txt)) == NULL)
+			continue;
+		off += (size_t)snprintf(out + off, len - off, ai->ai_family == AF_INET6 ?
+					"%s[%s]" : "%s%s", n > 0 ? "," : "", txt);
+		n++;
+	}
+}
+
+/* Resolves the URL's host name here, within the connect budget and the
+ * cancel fd, and pins the answer for curl (*pins), which would otherwise
+ * resolve it itself in a thread that curl_easy_cleanup() waits for. An
+ * IPv6 literal needs nothing; curl does not resolve numeric addresses. */
+static enum xerr_code fetch_resolve(struct fetch *f, struct curl_slist **pins,
+				    struct xerr *err)
+{
+	const struct fetch_args *a = f->a;
+	long long start = clock_ms();
+	struct addrinfo *ai = NULL;
+	char why[96], addrs[FETCH_PIN_ADDRS * 48];
+	size_t hl = strlen(f->host);
+	enum resolve_rc rc;
+
+	f->connect_ms = a->connect_ms;
+	if (f->host[0] == '[')
+		return XE_OK;
+	rc = resolve_tcp(f->host, f->port, start + a->connect_ms, a->cancel_fd, &ai, why,
+			 sizeof(why));
+	if (rc == RESOLVE_CANCELLED)
+		return xerr_set(err, XE_SIGNAL, "the download from %s was cancelled", f->where);
+	if (rc != RESOLVE_OK)
+		return xerr_set(err, rc == RESOLVE_TIMEDOUT ? XE_TEMPFAIL : XE_UNAVAILABLE,
+				"cannot resolve the host of %s: %s", f->where, why);
+	pin_addrs(ai, addrs, sizeof(addrs));
+	freeaddrinfo(ai);
+	if (addrs[0] == '\0')
+		return xerr_set(err, XE_UNAVAILABLE, "cannot resolve the host of %s: no address",
+				f->where);
+	*pins = pin_append(NULL, f->host, f->port, addrs);
+	/* curl looks a name up without its one trailing dot */
+	if (*pins != NULL && hl > 1 && f->host[hl - 1] == '.') {
+		f->host[hl - 1] = '\0';
+		*pins = pin_append(*pins, f->host, f->port, addrs);
+		f->host[hl - 1] = '.';
+	}
+	if (*pins == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory (libcurl)");
+	f->connect_ms = a->connect_ms - (long)(clock_ms() - start);
+	if (f->connect_ms < 1)
+		f->connect_ms = 1;
+	return XE_OK;
+}
+
+static enum xerr_code fetch_setup(struct fetch *f, struct curl_slist *headers,
+				  struct curl_slist *pins, char *errbuf, struct xerr *err)
 {
 	const struct fetch_args *a = f->a;
 	CURL *c = f->curl;
@@ -291,7 +391,7 @@ static enum xerr_code fetch_setup(struct fetch *f, struct curl_slist *headers, c
 	    curl_easy_setopt(c, CURLOPT_VERBOSE, 0L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, a->connect_ms) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, f->connect_ms) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_IGNORE_CONTENT_LENGTH, 1L) != CURLE_OK ||
@@ -303,9 +403,15 @@ static enum xerr_code fetch_setup(struct fetch *f, struct curl_slist *headers, c
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEDATA, f) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, fetch_connected) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_PREREQDATA, f) != CURLE_OK)
+	    curl_easy_setopt(c, CURLOPT_PREREQDATA, f) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_RESOLVE, pins) != CURLE_OK)
 		return xerr_set(err, XE_SOFTWARE, "libcurl lacks a feature xfer needs "
 				"(version %s)", curl_version_info(CURLVERSION_NOW)->version);
+#if CURL_AT_LEAST_VERSION(7, 87, 0)
+	/* Should curl resolve a name after all (the pin missed), its cleanup
+	 * must not wait for the lookup: the job has to end when cancelled. */
+	curl_easy_setopt(c, CURLOPT_QUICK_EXIT, 1L);
+#endif
 	return XE_OK;
 }
 
@@ -410,7 +516,7 @@ enum xerr_code fetch_to_sink(const struct fetch_args *a, char *path, size_t len,
 			     struct xerr *err)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *headers = NULL;
+	struct curl_slist *headers = NULL, *pins = NULL;
 	struct fetch f;
 	struct xerr local;
 	CURLM *m = NULL;
@@ -426,6 +532,8 @@ enum xerr_code fetch_to_sink(const struct fetch_args *a, char *path, size_t len,
 	f.size = -1;
 	f.err = err;
 	rc = fetch_check_url(&f, err);
+	if (rc == XE_OK)
+		rc = fetch_resolve(&f, &pins, err);
 	if (rc != XE_OK)
 		return rc;
 	f.curl = curl_easy_init();
@@ -437,7 +545,7 @@ enum xerr_code fetch_to_sink(const struct fetch_args *a, char *path, size_t len,
 		rc = xerr_set(err, XE_SOFTWARE, "out of memory (libcurl)");
 		goto out;
 	}
-	rc = fetch_setup(&f, headers, errbuf, err);
+	rc = fetch_setup(&f, headers, pins, errbuf, err);
 	if (rc != XE_OK)
 		goto out;
 	if (curl_multi_add_handle(m, f.curl) != CURLM_OK) {
@@ -472,5 +580,6 @@ out:
 	curl_multi_cleanup(m);
 	curl_easy_cleanup(f.curl);
 	curl_slist_free_all(headers);
+	curl_slist_free_all(pins);
 	return rc;
 }

@@ -10,6 +10,10 @@
  * a broken connection leaves no file. Messages name the server as
  * host:port and pass nothing the server sent through unfiltered.
  *
+ * The host name is resolved here with resolve_tcp() and handed to curl as
+ * addresses, never resolved by curl: a silent resolver cannot outlast
+ * connect_ms or a cancel.
+ *
  * Nothing here logs (log.c is not thread-safe). */
 #ifndef XFER_FETCH_H
 #define XFER_FETCH_H
@@ -27,7 +31,8 @@ struct fetch_args {
 	const char *dir;		/* destination directory */
 	const char *name;		/* a safe base name (sink_sanitize_name) */
 	long long max_size;		/* -1: no limit */
-	long connect_ms;		/* budget for connecting (TCP and TLS) */
+	long connect_ms;		/* budget for resolving the host name and
+					 * connecting (TCP and TLS) */
 	long idle_ms;			/* abort when no byte arrives for this long */
 	int cancel_fd;			/* readable: abort; -1: never */
 	_Atomic long long *got;		/* body bytes received so far; may be NULL */
@@ -49,8 +54,8 @@ struct fetch_args {
  * its path into path (len bytes). Errors, each with a message in err:
  *   XE_UNAVAILABLE  cannot resolve or connect, the connection broke, an
  *                   HTTP status other than 200 (a redirect says so)
- *   XE_TEMPFAIL     connect_ms or idle_ms ran out, or no admission came
- *                   within FETCH_ADMIT_MS
+ *   XE_TEMPFAIL     connect_ms (the lookup included) or idle_ms ran out,
+ *                   or no admission came within FETCH_ADMIT_MS
  *   XE_PROTOCOL     not an http(s) URL, no or a bad Content-Length, a
  *                   body shorter or longer than announced, a broken reply
  *   XE_NOPERM       the server's certificate is not trusted

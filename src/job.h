@@ -8,7 +8,16 @@
  * job_done() says it ended (bytes and total may be read at any time).
  * A job blocks in poll() on cancel_fd next to its own descriptors, so
  * job_cancel() ends it promptly. Worker threads block every signal; the
- * main thread receives them. */
+ * main thread receives them.
+ *
+ * The rule every job keeps, because the main thread joins it in
+ * job_finish() (on a fallback, a transport-replace, at shutdown) and
+ * answers nobody meanwhile: a job never blocks in a call that cancel_fd
+ * cannot end. Every wait is a poll() that includes cancel_fd (job_wait_fd,
+ * or cancel_fd handed to httpd/fetch), sockets are non-blocking, and a
+ * call that cannot be interrupted at all, a host name lookup, runs apart
+ * with resolve_tcp() (resolve.h), which the job may abandon. Local work
+ * that always ends by itself (a disk write, fsync) is allowed. */
 #ifndef XFER_JOB_H
 #define XFER_JOB_H
 
@@ -35,8 +44,8 @@ struct job {
 enum xerr_code job_start(struct job *j, void (*fn)(struct job *j), void *arg, struct xerr *err);
 int job_done(struct job *j);
 void job_cancel(struct job *j);
-/* Cancels if still running, waits for the worker and releases the pipe.
- * Safe on a job that never started (zeroed). */
+/* Cancels if still running, waits for the worker and releases the pipe;
+ * prompt by the rule above. Safe on a job that never started (zeroed). */
 void job_finish(struct job *j);
 
 /* For workers: waits until fd has events (POLLIN/POLLOUT) or ms pass.

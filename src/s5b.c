@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "config.h"
+#include "resolve.h"
 #include "s5b.h"
 
 #define S5B_PENDING 4		/* handshakes in progress at the listener */
@@ -425,22 +426,20 @@ static int client_handshake(struct job *j, int fd, const char *hash, long long d
 	}
 }
 
-/* Connects to one host:port within the deadline. fd, or -1 with why. */
+/* Resolves and connects to one host:port within the deadline. fd, or -1
+ * with why. */
 static int connect_one(struct job *j, const struct s5b_host *h, long long deadline, char *why,
 		       size_t wlen)
 {
-	struct addrinfo hints, *ai = NULL, *a;
-	char portstr[8];
+	struct addrinfo *ai = NULL, *a;
+	char gave[96];
 	int fd = -1, rc, soerr;
 	socklen_t sl;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(portstr, sizeof(portstr), "%u", h->port);
-	rc = getaddrinfo(h->host, portstr, &hints, &ai);
-	if (rc != 0) {
-		snprintf(why, wlen, "cannot resolve the host: %s", gai_strerror(rc));
+	/* The name is the peer's: the lookup counts against the deadline. */
+	if (resolve_tcp(h->host, h->port, deadline, j->cancel_fd, &ai, gave, sizeof(gave)) !=
+	    RESOLVE_OK) {
+		snprintf(why, wlen, "cannot resolve the host: %s", gave);
 		return -1;
 	}
 	snprintf(why, wlen, "no address");

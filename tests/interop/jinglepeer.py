@@ -12,6 +12,7 @@ its answer awaited with a timeout.
                       --to FULLJID --file PATH [--name NAME]
                       [--hash good|bad|none] [--checksum good|bad|none]
                       [--block-size 4096] [--resource R] [--timeout 60] [-v]
+                      [--s5b-candidate HOST:PORT ... [--replace-after SECONDS]]
   jinglepeer.py probe --jid J --password P --host IP --port N --cafile PEM
                       --to FULLJID [--resource R] [--timeout 60] [-v]
 
@@ -27,6 +28,17 @@ is success and every IQ of ours was acknowledged. If the responder answers
 the session-initiate with an IQ error, "error <condition> <app-condition
 or -> [<text>]" is printed; if it sends session-terminate instead of
 session-accept, the "terminate ..." line; both exit 1.
+
+send --s5b-candidate HOST:PORT (repeatable) is a hostile initiator for tests
+of the responder: the session-initiate offers the SOCKS5 transport (XEP-0260)
+with exactly these direct candidates (e.g. host names that never resolve);
+after the session-accept it waits at most --replace-after seconds (default
+30) for the responder's transport-info (candidate-error), then replaces the
+transport with IBB (transport-replace) and sends the file over IBB. It says
+on stderr "jinglepeer: candidate answer in <s> s: <element>" (or "jinglepeer:
+no candidate answer after <s> s"), then "jinglepeer: transport-replace
+answered in <s> s: transport-accept" (the time from sending the replace to
+the responder's transport-accept).
 
 probe: sends Jingle requests a responder must refuse, one after another, and
 prints one line per answer, "probe <name> <result|error> <condition or -> <Jingle
@@ -72,6 +84,7 @@ import base64
 import hashlib
 import os
 import sys
+import time
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -91,6 +104,7 @@ NS_JINGLE = 'urn:xmpp:jingle:1'
 NS_JINGLE_ERRORS = 'urn:xmpp:jingle:errors:1'
 NS_FT = 'urn:xmpp:jingle:apps:file-transfer:5'
 NS_JIBB = 'urn:xmpp:jingle:transports:ibb:1'
+NS_JS5B = 'urn:xmpp:jingle:transports:s5b:1'
 NS_HASHES = 'urn:xmpp:hashes:2'
 NS_IBB = 'http://jabber.org/protocol/ibb'
 NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas'
@@ -230,7 +244,15 @@ class Peer(peerbase.Peer):
         sub(f, NS_FT, 'size', str(size))
         if hash_b64 is not None:
             sub(f, NS_HASHES, 'hash', hash_b64, algo='sha-256')
-        sub(c, NS_JIBB, 'transport', block_size=block, sid=tsid)
+        cands = getattr(self.args, 's5b_candidate', None)
+        if cands:
+            t = sub(c, NS_JS5B, 'transport', sid=tsid, mode='tcp')
+            for i, hp in enumerate(cands):
+                host, port = hp.rsplit(':', 1)
+                sub(t, NS_JS5B, 'candidate', cid='c%d' % i, host=host, port=port,
+                    jid=self.boundjid.full, priority=(126 << 16) - i, type='direct')
+        else:
+            sub(c, NS_JIBB, 'transport', block_size=block, sid=tsid)
         return iq
 
     def terminate(self, sid, reason, text=None):
@@ -283,6 +305,14 @@ class Sender(Peer):
             reason, text = self.reason_of(j)
             out('terminate %s%s' % (reason, ' ' + text if text else ''))
             return self.fail('the responder ended the session instead of accepting it')
+        if a.s5b_candidate:
+            t = j.find('%s/%s' % (q(NS_JINGLE, 'content'), q(NS_JS5B, 'transport')))
+            if t is None or t.get('sid') != tsid:
+                await self.terminate(sid, 'failed-transport').send(timeout=self.remaining())
+                return self.fail('session-accept without our S5B transport (sid %s)' % tsid)
+            tsid, j = await self.replace_s5b(sid)
+            if j is None:
+                return
         t = j.find('%s/%s' % (q(NS_JINGLE, 'content'), q(NS_JIBB, 'transport')))
         if t is None or t.get('sid') != tsid:
             await self.terminate(sid, 'failed-transport').send(timeout=self.remaining())
@@ -344,6 +374,37 @@ class Sender(Peer):
         if refused:
             return self.fail('the session ended with success, but the %s' % refused)
         self.finish(EXIT_OK)
+
+
+    async def replace_s5b(self, sid):
+        """--s5b-candidate: waits --replace-after s for the responder's
+        transport-info, then replaces the transport with IBB. Returns the
+        IBB sid and the transport-accept's <jingle/> (None: failed)."""
+        a = self.args
+        t0 = time.monotonic()
+        self.where = 'waiting for the candidate answer'
+        try:
+            _, j = await asyncio.wait_for(self.wait_for(sid, ('transport-info',)),
+                                          min(a.replace_after, self.remaining()))
+            t = j.find('%s/%s' % (q(NS_JINGLE, 'content'), q(NS_JS5B, 'transport')))
+            what = ' '.join(c.tag.split('}')[-1] for c in (t if t is not None else []))
+            err('candidate answer in %.3f s: %s' % (time.monotonic() - t0, what or '-'))
+        except asyncio.TimeoutError:
+            err('no candidate answer after %.3f s' % (time.monotonic() - t0))
+        self.where = 'transport-replace'
+        tsid = uuid.uuid4().hex[:16]
+        iq, j = self.jingle_iq('transport-replace', sid)
+        c = sub(j, NS_JINGLE, 'content', creator='initiator', name=CONTENT)
+        sub(c, NS_JIBB, 'transport', block_size=a.block_size, sid=tsid)
+        t1 = time.monotonic()
+        await iq.send(timeout=self.remaining())
+        action, j = await self.wait_for(sid, ('transport-accept', 'transport-reject',
+                                              'session-terminate'))
+        err('transport-replace answered in %.3f s: %s' % (time.monotonic() - t1, action))
+        if action != 'transport-accept':
+            self.fail('the responder answered the transport-replace with %s' % action)
+            return tsid, None
+        return tsid, j
 
 
 class Prober(Peer):
@@ -458,6 +519,10 @@ def main():
     s.add_argument('--checksum', choices=('good', 'bad', 'none'), default='none',
                    help='a session-info <checksum/> before the data')
     s.add_argument('--block-size', type=int, default=4096, help='bytes before base64')
+    s.add_argument('--s5b-candidate', action='append',
+                   help='HOST:PORT of a direct S5B candidate to offer, then IBB (repeatable)')
+    s.add_argument('--replace-after', type=float, default=30,
+                   help='with --s5b-candidate: seconds to wait before the transport-replace')
     a = p.parse_args()
     peerbase.check_connection_args(p, a)
     if not JID(a.to).resource:

@@ -12,6 +12,9 @@ slixmpp 1.8.3 (Debian python3-slixmpp).
                  --to FULLJID --file PATH [--resource R] [--method ibb|s5b]
                  [--block-size 4096] [--stanza iq|message] [--no-meta]
                  [--desc TEXT] [--timeout 60] [-v]
+                 [--streamhost HOST:PORT ... [--fallback-after SECONDS]]
+  sipeer.py ping --jid J --password P --host IP --port N --cafile PEM
+                 --to FULLJID [--count 10] [--interval 0.2] [--timeout 60]
 
 recv prints "received <path> <size> <sha256hex>" per file; send prints
 "sent <size> <seconds> <MB/s>" (seconds from IBB open to the acknowledged close,
@@ -32,6 +35,16 @@ benchmarks compare like with like.
 send --method s5b offers S5B alone and moves the data through the proxies the
 server lists (slixmpp offers no direct streamhost); it says "sipeer: s5b via
 the proxy <JID>" on stderr.
+send --streamhost HOST:PORT (repeatable) is a hostile sender for tests of the
+receiver: it offers S5B and IBB with si-multiple, sends a bytestreams request
+naming exactly these streamhosts (e.g. host names that never resolve), waits
+at most --fallback-after seconds (default 30) for the answer and then, answer
+or not, carries the file over IBB on the same stream. It says on stderr
+"sipeer: s5b answered in <s> s: <result|error ...>" (or "sipeer: s5b
+unanswered after <s> s"), then "sipeer: ibb open answered in <s> s".
+ping sends --count XMPP pings (XEP-0199) to --to, one every --interval
+seconds, each awaited, and prints "pong <n> <seconds>" per answer and at the
+end "ping max <seconds>"; an error reply counts as an answer.
 
 slixmpp 1.8.3 bugs worked around here (see /work/shared/notes/interop-peers.md):
   1. xep_0095.offer() raises TypeError (it passes option strings where
@@ -101,6 +114,7 @@ from peerbase import EXIT_OK, iq_error_text  # noqa: E402
 FT_NS = 'http://jabber.org/protocol/si/profile/file-transfer'
 IBB_NS = 'http://jabber.org/protocol/ibb'
 S5B_NS = 'http://jabber.org/protocol/bytestreams'
+SI_MULTIPLE_NS = 'http://telepathy.freedesktop.org/xmpp/si-multiple'
 
 PROG = 'sipeer'
 err = peerbase.reporter(PROG)
@@ -327,11 +341,51 @@ class Sender(Peer):
         form['type'] = 'form'
         form.add_field(var='stream-method', ftype='list-single',
                        options=[{'value': ns} for ns in self.offered()])
+        if a.streamhost:
+            ET.SubElement(iq['si'].xml, '{%s}si-multiple' % SI_MULTIPLE_NS)
         return iq, st.st_size
 
     def offered(self):
         a = self.args
+        if a.streamhost:
+            return [S5B_NS, IBB_NS]
         return a.method_ns or [S5B_NS if a.method == 's5b' else IBB_NS]
+
+    def chosen(self, answer):
+        """The stream method of an SI answer (the first of an si-multiple list)."""
+        multi = answer['si'].xml.find('{%s}si-multiple' % SI_MULTIPLE_NS)
+        if multi is not None:
+            values = [v.text for v in multi.findall('{%s}value' % SI_MULTIPLE_NS)]
+            return values[0] if values else None
+        return answer['si']['feature_neg']['form'].get_values().get('stream-method')
+
+    async def hostile_s5b(self, to, sid):
+        """--streamhost: a bytestreams request naming exactly those hosts;
+        waits --fallback-after s for its answer. Returns the pending future."""
+        iq = self.make_iq_set(ito=to)
+        q = ET.SubElement(iq.xml, '{%s}query' % S5B_NS, sid=sid, mode='tcp')
+        for hp in self.args.streamhost:
+            host, port = hp.rsplit(':', 1)
+            ET.SubElement(q, '{%s}streamhost' % S5B_NS, jid=self.boundjid.full,
+                          host=host, port=port)
+        t0 = time.monotonic()
+        answer = asyncio.ensure_future(iq.send(timeout=self.remaining()))
+
+        def told(fut):
+            if fut.cancelled():
+                return
+            e = fut.exception()
+            what = 'error ' + iq_error_text(e) if isinstance(e, IqError) else \
+                'result' if e is None else type(e).__name__
+            err('s5b answered in %.3f s: %s' % (time.monotonic() - t0, what))
+        answer.add_done_callback(told)
+        self.where = 'S5B request'
+        await asyncio.wait({answer}, timeout=self.args.fallback_after)
+        if not answer.done():
+            err('s5b unanswered after %.3f s' % (time.monotonic() - t0))
+        elif answer.exception() is None:
+            self.fail('S5B: the receiver says it connected to a streamhost that cannot exist')
+        return answer
 
     async def send_s5b(self, to, sid, size):
         """Quirk 7: slixmpp's requester side, through the server's proxies."""
@@ -382,9 +436,17 @@ class Sender(Peer):
             answer = await iq.send(timeout=self.remaining())
         except IqError as e:
             return self.fail('offer declined: %s' % iq_error_text(e))
-        method = answer['si']['feature_neg']['form'].get_values().get('stream-method')
+        method = self.chosen(answer)
         if method not in self.offered():
             return self.fail('peer chose stream method %r, which was not offered' % method)
+        pending = None
+        if a.streamhost:
+            if method != S5B_NS:
+                return self.fail('peer chose %r, not S5B, for --streamhost' % method)
+            pending = await self.hostile_s5b(answer['from'], sid)
+            if self.finishing:
+                return
+            method = IBB_NS
         if method == S5B_NS:
             return await self.send_s5b(answer['from'], sid, size)
         if method != IBB_NS:
@@ -395,6 +457,8 @@ class Sender(Peer):
         stream = await self['xep_0047'].open_stream(
             answer['from'], block_size=a.block_size, sid=sid,
             use_messages=(a.stanza == 'message'), timeout=self.remaining())
+        if a.streamhost:
+            err('ibb open answered in %.3f s' % (time.monotonic() - t0))
         self.where = 'IBB data'
         sent = 0
         with open(a.file, 'rb') as fh:
@@ -409,8 +473,33 @@ class Sender(Peer):
         secs = time.monotonic() - t0
         if sent != size:
             return self.fail('file changed while sending: %d bytes, offered %d' % (sent, size))
+        if pending is not None:
+            # The receiver answers the abandoned request once it drops it.
+            await asyncio.wait({pending}, timeout=self.remaining())
         print('sent %d %.3f %.3f' % (sent, secs, sent / secs / 1e6 if secs else 0.0),
               flush=True)
+        self.finish(EXIT_OK)
+
+
+class Pinger(Peer):
+    """Pings --to --count times and reports each round trip."""
+
+    async def started(self):
+        a, worst = self.args, 0.0
+        for n in range(1, a.count + 1):
+            self.where = 'ping %d' % n
+            iq = self.make_iq_get(ito=a.to)
+            ET.SubElement(iq.xml, '{urn:xmpp:ping}ping')
+            t0 = time.monotonic()
+            try:
+                await iq.send(timeout=self.remaining())
+            except IqError:
+                pass   # an error reply is an answer too
+            rtt = time.monotonic() - t0
+            worst = max(worst, rtt)
+            print('pong %d %.3f' % (n, rtt), flush=True)
+            await asyncio.sleep(a.interval)
+        print('ping max %.3f' % worst, flush=True)
         self.finish(EXIT_OK)
 
 
@@ -459,7 +548,7 @@ class Raw(Peer):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     sub = p.add_subparsers(dest='cmd', required=True)
-    for name in ('recv', 'send', 'raw'):
+    for name in ('recv', 'send', 'raw', 'ping'):
         s = sub.add_parser(name)
         peerbase.add_connection_args(s)
         peerbase.add_verbose_arg(s)
@@ -482,6 +571,14 @@ def main():
                    help='IBB data stanza kind')
     s.add_argument('--no-meta', action='store_true', help='offer no hash and no date')
     s.add_argument('--desc', help='<desc> of the offer')
+    s.add_argument('--streamhost', action='append',
+                   help='HOST:PORT to name in a bytestreams request, then IBB (repeatable)')
+    s.add_argument('--fallback-after', type=float, default=30,
+                   help='with --streamhost: seconds to wait for the S5B answer')
+    g = sub.choices['ping']
+    g.add_argument('--to', required=True, help='full JID to ping')
+    g.add_argument('--count', type=int, default=10)
+    g.add_argument('--interval', type=float, default=0.2, help='seconds between pings')
     w = sub.choices['raw']
     w.add_argument('--script', required=True, help='a file of IQs, one per line')
     w.add_argument('--at-once', action='store_true',
@@ -500,7 +597,7 @@ def main():
     if a.cmd == 'send' and not 1 <= a.block_size <= 65535:
         p.error('--block-size must be 1..65535')
     peerbase.setup_logging(a.verbose)
-    peerbase.run_peer({'recv': Receiver, 'send': Sender, 'raw': Raw}[a.cmd], a)
+    peerbase.run_peer({'recv': Receiver, 'send': Sender, 'raw': Raw, 'ping': Pinger}[a.cmd], a)
 
 
 if __name__ == '__main__':

@@ -89,6 +89,7 @@ done
 # --retry: the receiver comes online after the first attempt failed.
 dave=$(write_config carol "resource = late")
 mkdir "$T/late"
+: > "$T/err" # emptied here: the loop below must not read the last run's log
 "$XFER" send -v --retry 3 --timeout 3 -c "$ca" carol@localhost "$T/src/f 5.bin" \
 	>"$T/out" 2>"$T/err" </dev/null &
 send_pid=$!
@@ -104,6 +105,7 @@ wait_rc "$RECV_PID" 30; [ "$WAIT_RC" -eq 0 ] || fail "late recv exited $WAIT_RC"
 
 # --retry with a full JID that is offline at first.
 late2=$(write_config carol "resource = late2")
+: > "$T/err"
 "$XFER" send -v --retry 3 --timeout 3 -c "$ca" carol@localhost/late2 "$T/src/f 7.bin" \
 	>"$T/out" 2>"$T/err" </dev/null &
 send_pid=$!
@@ -116,6 +118,7 @@ wait_rc "$RECV_PID" 30; [ "$WAIT_RC" -eq 0 ] || fail "late2 recv exited $WAIT_RC
 [ "$(sha "$T/src/f 7.bin")" = "$(sha "$T/late/f 7.bin")" ] || fail "late2 copy differs"
 
 # A signal during the pause between tries ends the run, without a new login.
+: > "$T/err"
 "$XFER" send -vv --retry 5 --timeout 2 -c "$ca" carol@localhost "$T/src/f 5.bin" \
 	>"$T/out" 2>"$T/err" </dev/null &
 send_pid=$!

@@ -69,11 +69,11 @@ wait_log "$T/daemon.err" "the stream ended after 0 of $half bytes" 10 "$DAEMON_P
 
 [ "$(count_log "$T/daemon.err" "the file has $MAX bytes")" -eq 2 ] ||
 	{ cat "$T/daemon.err"; fail "not both 2^63-1 offers were refused for lack of space"; }
-[ "$(count_log "$T/daemon.err" "6 are reserved for other transfers")" -eq 2 ] ||
+[ "$(count_log "$T/daemon.err" "free, 6 are reserved for other transfers")" -eq 2 ] ||
 	{ cat "$T/daemon.err"; fail "the 2^63-1 refusals do not name the 6 reserved bytes apart"; }
 [ "$(count_log "$T/daemon.err" "the file has $most bytes")" -eq 2 ] ||
 	{ cat "$T/daemon.err"; fail "not both offers beside a reservation were refused"; }
-[ "$(count_log "$T/daemon.err" "$((half + 6)) are reserved for other transfers")" -eq 2 ] ||
+[ "$(count_log "$T/daemon.err" "free, $((half + 6)) are reserved for other transfers")" -eq 2 ] ||
 	{ cat "$T/daemon.err"; fail "the refusals beside a reservation do not name it"; }
 assert_grep "$T/daemon.err" "accepted half.bin ($half bytes)"
 for name in huge-si huge-jingle most-si most-jingle; do

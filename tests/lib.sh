@@ -26,6 +26,11 @@ cleanup() {
 	for c in "${_cleanup_cmds[@]}"; do eval "$c"; done
 	prosody_stop
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+		for c in recv daemon; do
+			[ -s "$T/$c.err" ] || continue
+			echo "--- $TEST_NAME failed (exit $rc); $c.err tail:"
+			grep -v ' trace: ' "$T/$c.err" | tail -n 30
+		done
 		echo "--- $TEST_NAME failed (exit $rc); prosody log tail:"
 		tail -n 20 "$PROSODY_DIR/prosody.log" 2>/dev/null
 	fi

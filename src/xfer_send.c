@@ -585,12 +585,17 @@ static int sender_hosts(struct sender *snd, struct s5b_listener *l, struct s5b_h
 	return n;
 }
 
-/* Runs a job while the session keeps going; updates the bar if pr. */
+/* Runs a job while the session keeps going; updates the bar if pr. The
+ * peer's unavailable presence does not stop it: the bytestream itself
+ * tells whether the peer is still there (a closed connection, the idle
+ * limit), and a receiver that stored the file may log off before this
+ * loop sees the job end, its verdict already sent. */
 static enum xerr_code sender_job(struct sender *snd, struct job *j, struct progress *pr,
 				 struct xerr *err)
 {
 	while (!job_done(j)) {
-		if (sender_interrupted(snd, err)) {
+		if ((signals_caught() || !session_connected(snd->s)) &&
+		    sender_interrupted(snd, err)) {
 			job_finish(j);
 			return err->code;
 		}

@@ -33,10 +33,7 @@ struct fetch {
 	char host[256];		/* the URL's host as curl parsed it */
 	unsigned short port;
 	long connect_ms;	/* what is left of a->connect_ms after the lookup */
-	char reason[64];	/* the reason phrase of the last status line, printable */
-	char location[256];	/* the Location of the last head, printable */
-	long long size;		/* Content-Length; -1 until one is seen */
-	int bad_size;		/* a Content-Length that is not one number */
+	struct fetch_head head;	/* of the last response head */
 	int begun;		/* the final head was accepted and the sink is open */
 	int connected;		/* idle time counts from here */
 	long long last;		/* when the server last sent a byte */
@@ -77,9 +74,9 @@ static int fetch_admit(struct fetch *f)
 	const struct fetch_args *a = f->a;
 	long long until = clock_ms() + FETCH_ADMIT_MS;
 
-	if (a->want == NULL || f->size == 0)
+	if (a->want == NULL || f->head.size == 0)
 		return 0;
-	atomic_store(a->want, f->size);
+	atomic_store(a->want, f->head.size);
 	while (!atomic_load(a->admitted)) {
 		struct pollfd p = { .fd = a->cancel_fd, .events = POLLIN };
 
@@ -107,37 +104,37 @@ static int fetch_begin(struct fetch *f)
 	if (status >= 300 && status < 400) {
 		xerr_set(f->err, XE_UNAVAILABLE, "the server at %s redirected (%ld%s%s) to %s; "
 			 "redirects are not followed", f->where, status,
-			 f->reason[0] != '\0' ? " " : "", f->reason,
-			 f->location[0] != '\0' ? f->location : "nowhere");
+			 f->head.reason[0] != '\0' ? " " : "", f->head.reason,
+			 f->head.location[0] != '\0' ? f->head.location : "nowhere");
 		return -1;
 	}
 	if (status != 200) {
 		xerr_set(f->err, status >= 200 && status < 300 ? XE_PROTOCOL : XE_UNAVAILABLE,
 			 "the server at %s answered %ld%s%s instead of sending the file%s",
-			 f->where, status, f->reason[0] != '\0' ? " " : "", f->reason,
+			 f->where, status, f->head.reason[0] != '\0' ? " " : "", f->head.reason,
 			 status == 404 ? " (it is no longer offered there)" : "");
 		return -1;
 	}
-	if (f->bad_size) {
+	if (f->head.bad_size) {
 		xerr_set(f->err, XE_PROTOCOL, "the server at %s sent an invalid Content-Length",
 			 f->where);
 		return -1;
 	}
-	if (f->size < 0) {
+	if (f->head.size < 0) {
 		xerr_set(f->err, XE_PROTOCOL, "the server at %s did not say how large the file is "
 			 "(no Content-Length); refusing a download of unknown size", f->where);
 		return -1;
 	}
-	if (a->max_size >= 0 && f->size > a->max_size) {
+	if (a->max_size >= 0 && f->head.size > a->max_size) {
 		xerr_set(f->err, XE_CANTCREAT, "the file at %s has %lld bytes, more than max_size "
-			 "(%lld)", f->where, f->size, a->max_size);
+			 "(%lld)", f->where, f->head.size, a->max_size);
 		return -1;
 	}
-	if (fetch_admit(f) < 0 || sink_check_space(a->dir, f->size, 0, f->err) != XE_OK ||
-	    sink_open(&f->sink, a->dir, a->name, f->size, 0, f->err) != XE_OK)
+	if (fetch_admit(f) < 0 || sink_check_space(a->dir, f->head.size, 0, f->err) != XE_OK ||
+	    sink_open(&f->sink, a->dir, a->name, f->head.size, 0, f->err) != XE_OK)
 		return -1;
 	if (a->total != NULL)
-		*a->total = f->size;
+		*a->total = f->head.size;
 	f->begun = 1;
 	return 0;
 }
@@ -161,50 +158,56 @@ static void copy_value(char *out, size_t len, const char *s, size_t n)
 	log_printable(line, out, len);
 }
 
-/* One header line at a time, CRLF included; every response head (a 1xx
- * one too) begins with its status line and ends with an empty line. */
-static size_t fetch_header(char *buf, size_t size, size_t n, void *data)
+enum fetch_line fetch_head_line(struct fetch_head *h, const char *buf, size_t n)
 {
-	struct fetch *f = data;
 	long long v;
 
-	(void)size;	/* always 1 */
-	f->last = clock_ms();
-	if (f->begun)
-		return n;	/* trailers */
 	if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
 		/* "HTTP/1.1 404 Not Found": the reason phrase follows the second space */
 		const char *sp = memchr(buf, ' ', n);
 
 		sp = sp != NULL ? memchr(sp + 1, ' ', n - (size_t)(sp + 1 - buf)) : NULL;
 		if (sp != NULL)
-			copy_value(f->reason, sizeof(f->reason), sp + 1, n - (size_t)(sp + 1 - buf));
+			copy_value(h->reason, sizeof(h->reason), sp + 1, n - (size_t)(sp + 1 - buf));
 		else
-			f->reason[0] = '\0';
-		f->location[0] = '\0';
-		f->size = -1;
-		f->bad_size = 0;
-		return n;
+			h->reason[0] = '\0';
+		h->location[0] = '\0';
+		h->size = -1;
+		h->bad_size = 0;
+		return FETCH_LINE_STATUS;
 	}
-	if (n <= 2 && (buf[0] == '\r' || buf[0] == '\n')) {
-		long status = 0;
-
-		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
-		if (status >= 100 && status < 200)
-			return n;	/* an interim response; the real one follows */
-		if (fetch_begin(f) < 0) {
-			f->failed = 1;
-			return 0;
-		}
-		return n;
-	}
+	if (n >= 1 && n <= 2 && (buf[0] == '\r' || buf[0] == '\n'))
+		return FETCH_LINE_END;
 	if (n >= 9 && strncasecmp(buf, "location:", 9) == 0)
-		copy_value(f->location, sizeof(f->location), buf + 9, n - 9);
+		copy_value(h->location, sizeof(h->location), buf + 9, n - 9);
 	if (n >= 15 && strncasecmp(buf, "content-length:", 15) == 0) {
 		v = parse_size(buf + 15, n - 15);
-		if (v < 0 || (f->size >= 0 && v != f->size))
-			f->bad_size = 1;
-		f->size = v;
+		if (v < 0 || (h->size >= 0 && v != h->size))
+			h->bad_size = 1;
+		h->size = v;
+	}
+	return FETCH_LINE_FIELD;
+}
+
+/* One header line at a time, CRLF included; every response head (a 1xx
+ * one too) begins with its status line and ends with an empty line. */
+static size_t fetch_header(char *buf, size_t size, size_t n, void *data)
+{
+	struct fetch *f = data;
+	long status = 0;
+
+	(void)size;	/* always 1 */
+	f->last = clock_ms();
+	if (f->begun)
+		return n;	/* trailers */
+	if (fetch_head_line(&f->head, buf, n) != FETCH_LINE_END)
+		return n;
+	curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status >= 100 && status < 200)
+		return n;	/* an interim response; the real one follows */
+	if (fetch_begin(f) < 0) {
+		f->failed = 1;
+		return 0;
 	}
 	return n;
 }
@@ -221,9 +224,9 @@ static size_t fetch_write(char *buf, size_t size, size_t n, void *data)
 		f->failed = 1;
 		return 0;
 	}
-	if ((long long)n > f->size - f->got) {
+	if ((long long)n > f->head.size - f->got) {
 		xerr_set(f->err, XE_PROTOCOL, "the server at %s sent more than the %lld bytes it "
-			 "announced", f->where, f->size);
+			 "announced", f->where, f->head.size);
 		f->failed = 1;
 		return 0;
 	}
@@ -447,7 +450,7 @@ static enum xerr_code fetch_failed(struct fetch *f, CURLcode res, const char *er
 	case CURLE_SEND_ERROR:
 		if (f->begun)
 			return xerr_set(err, XE_UNAVAILABLE, "the connection to %s broke after "
-					"%lld of %lld bytes: %s", f->where, f->got, f->size, why);
+					"%lld of %lld bytes: %s", f->where, f->got, f->head.size, why);
 		return xerr_set(err, XE_UNAVAILABLE, "the connection to %s broke: %s",
 				f->where, why);
 	case CURLE_GOT_NOTHING:
@@ -492,16 +495,16 @@ static enum xerr_code fetch_run(struct fetch *f, CURLM *m, CURLcode *res, struct
 		}
 		if (running == 0)
 			return XE_OK;
-		if (f->begun && f->got == f->size && limit > FETCH_GRACE_MS)
+		if (f->begun && f->got == f->head.size && limit > FETCH_GRACE_MS)
 			limit = FETCH_GRACE_MS;
 		if (f->connected && clock_ms() - f->last >= limit) {
-			if (f->begun && f->got == f->size)
+			if (f->begun && f->got == f->head.size)
 				return XE_OK;
 			if (!f->begun)
 				return xerr_set(err, XE_TEMPFAIL, "the server at %s did not answer "
 						"within %ld ms", f->where, a->idle_ms);
 			return xerr_set(err, XE_TEMPFAIL, "no data from %s for %ld ms, after %lld "
-					"of %lld bytes", f->where, a->idle_ms, f->got, f->size);
+					"of %lld bytes", f->where, a->idle_ms, f->got, f->head.size);
 		}
 		if (curl_multi_poll(m, &w, a->cancel_fd >= 0 ? 1 : 0, FETCH_TICK_MS, NULL) !=
 		    CURLM_OK)
@@ -529,7 +532,7 @@ enum xerr_code fetch_to_sink(const struct fetch_args *a, char *path, size_t len,
 	}
 	memset(&f, 0, sizeof(f));
 	f.a = a;
-	f.size = -1;
+	f.head.size = -1;
 	f.err = err;
 	rc = fetch_check_url(&f, err);
 	if (rc == XE_OK)
@@ -568,9 +571,9 @@ enum xerr_code fetch_to_sink(const struct fetch_args *a, char *path, size_t len,
 		rc = xerr_set(err, XE_PROTOCOL, "the server at %s sent no answer", f.where);
 		goto out;
 	}
-	if (f.got != f.size) {
+	if (f.got != f.head.size) {
 		rc = xerr_set(err, XE_PROTOCOL, "the server at %s closed the connection after %lld "
-			      "of %lld bytes", f.where, f.got, f.size);
+			      "of %lld bytes", f.where, f.got, f.head.size);
 		goto out;
 	}
 	rc = sink_commit(f.sink, NULL, path, len, err);

@@ -23,6 +23,23 @@
 
 #include "xerr.h"
 
+/* What fetch.c reads itself from a response head; curl parses the
+ * status code. */
+struct fetch_head {
+	char reason[64];	/* the reason phrase of the status line, printable */
+	char location[256];	/* the Location field, printable; "" when none */
+	long long size;		/* Content-Length; -1 when none (or not a number) */
+	int bad_size;		/* a Content-Length that is not one number, or two that differ */
+};
+
+enum fetch_line { FETCH_LINE_STATUS, FETCH_LINE_FIELD, FETCH_LINE_END };
+
+/* Reads one line of a head (n bytes, its line end included; not a C
+ * string) into h: a status line starts h afresh, a field may set part
+ * of it, and the empty line ends the head. Pure (no curl, no I/O), for
+ * tests and tests/fuzz; h starts zeroed with size -1. */
+enum fetch_line fetch_head_line(struct fetch_head *h, const char *buf, size_t n);
+
 /* curl_global_init(); call once from main() before any thread starts. */
 void fetch_global_init(void);
 

@@ -71,6 +71,11 @@ int jid_parse(const char *s, struct jid *out, const char **why)
 	}
 	if (dom[domlen - 1] == '.')
 		domlen--; /* RFC 7622 3.2: a trailing dot is stripped */
+	if (domlen > 0 && dom[domlen - 1] == '.') {
+		/* one dot only: "b.." would become "b.", a different JID */
+		*why = "empty label at the end of the domain";
+		return -1;
+	}
 	if (domlen == 0 || jid_copy_part(out->domain, dom, domlen, 0, why, "domain") < 0) {
 		if (domlen == 0)
 			*why = "no domain";

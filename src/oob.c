@@ -168,7 +168,7 @@ int oob_parse(xmpp_stanza_t *iq, char *url, size_t ulen, char *name, size_t nlen
 	p = t + strspn(t, " \t\r\n");
 	end = p + strcspn(p, " \t\r\n");
 	if ((strncasecmp(p, "http://", 7) == 0 || strncasecmp(p, "https://", 8) == 0) &&
-	    (size_t)(end - p) < ulen && *(p + strcspn(p, "/") + 2) != '\0') {
+	    (size_t)(end - p) < ulen && p + strcspn(p, "/") + 2 < end) { /* a host after "//" */
 		memcpy(url, p, (size_t)(end - p));
 		url[end - p] = '\0';
 		/* The last segment of the path, without query or fragment. */

@@ -25,6 +25,9 @@ static const struct jid_case cases[] = {
 	{ "a@", 0, "no domain", NULL, NULL },
 	{ "a@/r", 0, "no domain", NULL, NULL },
 	{ "a@.", 0, "no domain", NULL, NULL },
+	/* Only one final dot goes: "b.." would become "b.", another JID. */
+	{ "a@b..", 0, "empty label at the end of the domain", NULL, NULL },
+	{ "..", 0, "empty label at the end of the domain", NULL, NULL },
 	{ "a@b/", 0, "empty resource after '/'", NULL, NULL },
 	{ "a b@c", 0, "invalid character in localpart", NULL, NULL },
 	{ "a'b@c", 0, "invalid character in localpart", NULL, NULL },

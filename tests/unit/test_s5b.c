@@ -183,6 +183,8 @@ static void test_oob(void)
 	oob_case("<url>ftp://h/f</url>", -1, "", "", "ftp refused");
 	oob_case("<url>file:///etc/passwd</url>", -1, "", "", "file refused");
 	oob_case("<url>http://</url>", -1, "", "", "no host refused");
+	oob_case("<url>http:// h/f</url>", -1, "", "", "no host before white space refused");
+	oob_case("<url> https://\n</url>", -1, "", "", "no host before the line end refused");
 	oob_case("<desc>x</desc>", -1, "", "", "no url refused");
 }
 

@@ -585,16 +585,17 @@ static int sender_hosts(struct sender *snd, struct s5b_listener *l, struct s5b_h
 	return n;
 }
 
-/* Runs a job while the session keeps going; updates the bar if pr. The
- * peer's unavailable presence does not stop it: the bytestream itself
- * tells whether the peer is still there (a closed connection, the idle
- * limit), and a receiver that stored the file may log off before this
- * loop sees the job end, its verdict already sent. */
-static enum xerr_code sender_job(struct sender *snd, struct job *j, struct progress *pr,
-				 struct xerr *err)
+/* Runs a job while the session keeps going; updates the bar if pr. A
+ * signal, a lost session or (but for a data job) the peer going offline
+ * stops it with err set. A data job's bytestream tells by itself whether
+ * the peer is still there (a closed connection, the idle limit), and a
+ * receiver that stored the file may log off, its verdict sent, before
+ * this loop sees the job end. */
+static enum xerr_code sender_job(struct sender *snd, struct job *j, int data,
+				 struct progress *pr, struct xerr *err)
 {
 	while (!job_done(j)) {
-		if ((signals_caught() || !session_connected(snd->s)) &&
+		if ((!data || signals_caught() || !session_connected(snd->s)) &&
 		    sender_interrupted(snd, err)) {
 			job_finish(j);
 			return err->code;
@@ -667,7 +668,7 @@ static enum run sender_s5b_proxy(struct sender *snd, const char *sid, const char
 	memset(&job, 0, sizeof(job));
 	if (job_start(&job, s5b_connect_job, &c, err) != XE_OK)
 		return RUN_FAIL;
-	if (sender_job(snd, &job, NULL, err) != XE_OK) {
+	if (sender_job(snd, &job, 0, NULL, err) != XE_OK) {
 		if (c.fd >= 0)
 			close(c.fd); /* connected, but we were interrupted */
 		if (err->code == XE_SIGNAL || snd->peer_gone)
@@ -679,6 +680,8 @@ static enum run sender_s5b_proxy(struct sender *snd, const char *sid, const char
 	r = session_iq_wait_cancel(snd->s, bytestreams_activate(session_ctx(snd->s),
 								snd->proxy.jid, sid, snd->peer),
 				   (long)snd->o->timeout * 1000, &snd->peer_gone, err);
+	if (r == NULL && snd->peer_gone)
+		sender_interrupted(snd, err); /* the wait says nothing when cancelled */
 	if (r == NULL || strcmp(xmpp_stanza_get_type(r), "result") != 0) {
 		if (r != NULL) {
 			session_error_of(r, cond, sizeof(cond), text, sizeof(text));
@@ -717,7 +720,7 @@ static enum run sender_s5b_send(struct sender *snd, struct source *src, int fd,
 		return RUN_FAIL;
 	}
 	progress_start(&pr, src->name, src->size, isatty(STDERR_FILENO) && log_enabled(LOG_WARN));
-	if (sender_job(snd, &job, &pr, err) == XE_OK) {
+	if (sender_job(snd, &job, 1, &pr, err) == XE_OK) {
 		res = RUN_OK;
 	} else {
 		if (err->code == XE_OK || err->msg[0] == '\0')
@@ -1466,6 +1469,9 @@ static enum xerr_code sender_file(struct sender *snd, const char *path, struct i
 	source_free(src);
 	if (res == RUN_OK)
 		return XE_OK;
+	if (res == RUN_FAIL && err->code == XE_OK) /* never a failure read as success */
+		xerr_set(err, XE_SOFTWARE, "%s: the transfer failed without a reason (a bug in "
+			 "xfer)", snd->peer);
 	if (res == RUN_FAIL && t.n > 0) {
 		/* Say what was tried before the method that failed for good. */
 		struct xerr last = *err;

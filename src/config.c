@@ -764,10 +764,7 @@ enum xerr_code config_load(const char *path, struct config *cfg, struct xerr *er
 	return rc;
 }
 
-/* The files an account names must be usable before anything connects:
- * a cafile that cannot be read would otherwise surface as a TLS failure
- * blamed on the server. */
-static enum xerr_code config_check_files(const struct config *cfg, const struct account *a,
+enum xerr_code config_check_files(const struct config *cfg, const struct account *a,
 					 struct xerr *err)
 {
 	X509 *cert;
@@ -797,8 +794,7 @@ struct account *config_account(struct config *cfg, const char *name, struct xerr
 
 	for (i = 0; i < cfg->naccounts; i++)
 		if (strcmp(cfg->accounts[i].name, name != NULL ? name : "default") == 0)
-			return config_check_files(cfg, &cfg->accounts[i], err) == XE_OK
-			     ? &cfg->accounts[i] : NULL;
+			return &cfg->accounts[i];
 	for (i = 0; i < cfg->naccounts && used < sizeof(names); i++) {
 		int n = snprintf(names + used, sizeof(names) - used, "%s%s",
 				 i > 0 ? ", " : "", cfg->accounts[i].name);

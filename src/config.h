@@ -84,6 +84,14 @@ enum xerr_code config_load(const char *path, struct config *cfg, struct xerr *er
 /* The account called name (NULL: the default account). */
 struct account *config_account(struct config *cfg, const char *name, struct xerr *err);
 
+/* The files account a names (its cafile) are usable: XE_OK, or XE_CONFIG
+ * naming the key, the file and its line. For start-up, before anything
+ * connects: a cafile that cannot be read would otherwise surface as a TLS
+ * failure blamed on the server. Relative paths are taken from the
+ * current directory. */
+enum xerr_code config_check_files(const struct config *cfg, const struct account *a,
+				  struct xerr *err);
+
 /* Makes acct->password available: runs password_cmd through /bin/sh if set
  * and keeps the first line of its output. */
 enum xerr_code account_resolve_password(struct account *acct, struct xerr *err);

@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 	    config_load(path, &cfg, &err) != XE_OK)
 		goto out;
 	acct = config_account(&cfg, o.account, &err);
-	if (acct == NULL)
+	if (acct == NULL || config_check_files(&cfg, acct, &err) != XE_OK)
 		goto out;
 	xmpp_initialize();
 	switch (o.verb) {

@@ -165,8 +165,9 @@ log_ok "$T/down.log" "$dpid"
 
 # Started from $T with a relative cafile (the detached daemon works from /,
 # the name means $T/prosody/server.pem) and with a descriptor of the
-# starter's caller open on the output pipe: it comes online, and lets go
-# of that pipe (a daemon holding it would hang an ssh session or a CI step).
+# starter's caller open on the output pipe: it comes online, lets go of
+# that pipe (a daemon holding it would hang an ssh session or a CI step),
+# and takes a SIGHUP.
 sed "s|^cafile = .*|cafile = prosody/server.pem|" "$cb" > "$T/rel.conf"
 chmod 600 "$T/rel.conf"
 t0=$(now_ms)
@@ -179,6 +180,10 @@ t0=$(now_ms)
 [ "$(($(now_ms) - t0))" -le 15000 ] || fail "the daemon kept an inherited descriptor on the pipe"
 assert_grep "$T/rel.start" "rc=0"
 wait_log "$T/rel.log" "online as bob@localhost/box" 5
+# A reload there (the cafile is not read again: it needs a restart) works.
+kill -HUP "$rpid"
+wait_log "$T/rel.log" "reloaded the configuration from $T/rel.conf" 5
+assert_no_grep "$T/rel.log" "cannot reload"
 kill -TERM "$rpid"
 wait_gone "$rpid" 10
 exit 0

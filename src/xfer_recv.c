@@ -253,8 +253,11 @@ static int rx_count(const struct receiver *r, long long *reserved)
 
 	*reserved = 0;
 	for (x = r->rxs; x != NULL; x = x->next) {
-		/* Sizes are the peers': each term is clamped, the sum saturates. */
-		long long left = x->offer.size - (x->sink != NULL ? sink_bytes(x->sink) : 0);
+		/* What each still has to write: a worker's sink (S5B data,
+		 * OOB) is counted through the job's atomic progress. Sizes are
+		 * the peers': each term is clamped, the sum saturates. */
+		long long left = x->offer.size - (x->sink != NULL ? sink_bytes(x->sink)
+						  : atomic_load(&x->job.bytes));
 		n++;
 		if (left > 0)
 			*reserved = left > LLONG_MAX - *reserved ? LLONG_MAX : *reserved + left;

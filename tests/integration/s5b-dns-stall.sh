@@ -78,6 +78,11 @@ for ((i = 0; i < 50; i++)); do [ -s "$T/dns.addr" ] && break; sleep 0.1; done
 [ -s "$T/dns.addr" ] || fail "the silent resolver did not start"
 echo "nameserver $(cat "$T/dns.addr")" > "$T/resolv.conf"
 { cat /etc/hosts; echo "127.0.0.1 named.test"; } > "$T/hosts"
+# glibc must ask them itself: no name service cache, no other NSS module
+# (systemd-resolved, mDNS) that would take the lookups off loopback.
+[ ! -S /var/run/nscd/socket ] && [ ! -S /run/nscd/socket ] ||
+	skip "nscd runs here: lookups would not go to the namespace's resolver"
+printf 'hosts: files dns\n' > "$T/nsswitch.conf"
 queries() { cat "$T/dns.queries" 2>/dev/null || echo 0; }
 
 cb=$(write_config bob "resource = box" "drop_dir = $T/in" "accept_from = alice@localhost" \
@@ -85,7 +90,8 @@ cb=$(write_config bob "resource = box" "drop_dir = $T/in" "accept_from = alice@l
 # The daemon, alone in the namespace that sees the silent resolver.
 : > "$T/daemon.err"
 unshare -m -- /bin/sh -c 'mount --bind "$1/resolv.conf" /etc/resolv.conf &&
-	mount --bind "$1/hosts" /etc/hosts || exit 71; shift; exec "$@"' \
+	mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf ||
+	exit 71; shift; exec "$@"' \
 	sh "$T" "$XFER" daemon -f -v -c "$cb" --grace 1 \
 	>"$T/daemon.out" 2>"$T/daemon.err" </dev/null &
 DAEMON_PID=$!

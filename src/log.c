@@ -186,7 +186,8 @@ const char *log_printable(const char *s, char *buf, size_t len)
 	while (*p != '\0' && i + 1 < len) {
 		n = utf8_decode(p, &cp);
 		if (n == 0) {
-			buf[i++] = (char)*p++; /* not UTF-8: shown by no terminal as a control */
+			buf[i++] = '?'; /* not UTF-8: a bare 0x9b is CSI to an 8-bit terminal */
+			p++;
 		} else if (utf8_disguising(cp)) {
 			buf[i++] = '?';
 			p += n;

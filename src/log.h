@@ -38,8 +38,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 /* Copies s into buf (of len bytes) with control characters (C0, DEL, and
  * the C1 range as UTF-8) and the characters that reorder or hide text
- * (bidi controls, zero-width characters; utf8_disguising()) replaced by
- * '?', so that text from a server or peer cannot move the cursor, rewrite
+ * (bidi controls, zero-width characters; utf8_disguising()) and bytes
+ * that are not UTF-8 replaced by '?', so that text from a server or peer cannot move the cursor, rewrite
  * the terminal or show a name other than the one offered. Works in place
  * (buf == s). Returns buf. */
 const char *log_printable(const char *s, char *buf, size_t len);

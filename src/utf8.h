@@ -17,7 +17,9 @@ size_t utf8_decode(const unsigned char *p, unsigned *cp);
 /* 1 for a character that is invisible or changes how the text around it
  * is shown: C0 and C1 controls, DEL, the bidi marks, embeddings,
  * overrides and isolates (U+061C, U+200E/F, U+202A..E, U+2066..9),
- * zero-width characters, the line and paragraph separators and the BOM. */
+ * zero-width and other invisible characters (U+00AD, U+180E,
+ * U+200B..D, U+2060..4, the BOM, U+FFF9..B, the tags U+E0000..7F) and
+ * the line and paragraph separators. */
 int utf8_disguising(unsigned cp);
 
 #endif

@@ -22,8 +22,11 @@ static const struct { const char *in, *out; } cases[] = {
 	{ "zw\xe2\x80\x8b" "j\xe2\x80\x8d\xef\xbb\xbf", "zw?j??" },	/* ZWSP, ZWJ, BOM */
 	{ "line\xe2\x80\xa8" "para\xe2\x80\xa9", "line?para?" },		/* U+2028, U+2029 */
 	{ "\xe2\x80\x94 \xe2\x81\xb0 kept", "\xe2\x80\x94 \xe2\x81\xb0 kept" },	/* U+2014, U+2070 */
-	{ "not utf-8 \xff\xfe", "not utf-8 \xff\xfe" },
-	{ "cut \xe2\x80", "cut \xe2\x80" },
+	{ "not utf-8 \xff\xfe", "not utf-8 ??" },
+	{ "8-bit csi \x9b" "31m", "8-bit csi ?31m" },
+	{ "cut \xe2\x80", "cut ??" },
+	{ "shy\xc2\xad wj\xe2\x81\xa0 ann\xef\xbf\xb9", "shy? wj? ann?" },	/* U+00AD, U+2060, U+FFF9 */
+	{ "tag\xf3\xa0\x80\x81 mvs\xe1\xa0\x8e", "tag? mvs?" },		/* U+E0001, U+180E */
 };
 
 int main(void)

@@ -33,6 +33,8 @@ static const struct { const char *offered, *saved; int changed; } names[] = {
 	{ "del\x7f", "del_", 1 },
 	{ "c1\xc2\x9b" "x", "c1_x", 1 },
 	{ "invoice\xe2\x80\xaegpj.exe", "invoice_gpj.exe", 1 },	/* U+202E RLO */
+	{ "pay\xc2\xad" "pal\xe2\x81\xa0.pdf", "pay_pal_.pdf", 1 },	/* U+00AD, U+2060 */
+	{ "a\xf3\xa0\x80\x81" "b.txt", "a_b.txt", 1 },		/* U+E0001 tag */
 	{ "a\xe2\x81\xa6" "b", "a_b", 1 },			/* U+2066 LRI */
 	{ "zero\xe2\x80\x8bwidth", "zero_width", 1 },		/* U+200B */
 	{ "\xef\xbb\xbf" "bom", "_bom", 1 },			/* U+FEFF */

@@ -47,11 +47,11 @@ int sink_sanitize_name(const char *offered, char *out)
 		size_t n = utf8_decode(p, &cp);
 
 		if (n == 0 || forbidden_cp(cp)) {
+			changed = 1;
 			if (o + 1 > SINK_NAME_MAX)
-				break;
+				break; /* cut */
 			out[o++] = '_';
 			p += n == 0 ? 1 : n;
-			changed = 1;
 			continue;
 		}
 		if (o + n > SINK_NAME_MAX) {

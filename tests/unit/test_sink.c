@@ -54,6 +54,18 @@ static void test_names(void)
 		is_str(out, names[i].saved, names[i].offered);
 		ok(changed == names[i].changed, "  changed flag");
 	}
+	{
+		/* Cut where a forbidden character would have been replaced
+		 * (found by tests/fuzz/fuzz_sink): still "changed". */
+		char in[SINK_NAME_MAX + 3];
+		memset(in, 'a', SINK_NAME_MAX);
+		strcpy(in + SINK_NAME_MAX, "\x0e" "b");
+		ok(sink_sanitize_name(in, out) == 1 && strlen(out) == SINK_NAME_MAX,
+		   "a name cut at a control character is changed");
+		in[SINK_NAME_MAX] = '\0';
+		ok(sink_sanitize_name(in, out) == 0 && strcmp(in, out) == 0,
+		   "a name of exactly %d bytes is kept", SINK_NAME_MAX);
+	}
 }
 
 static void test_long_names(void)

@@ -39,6 +39,6 @@ esac
 [ "$(sha "$T/in/$got")" = "$(sha "$T/www/$got")" ] || fail "$got differs"
 other=a.bin; [ "$got" = b.bin ] || other=b.bin
 assert_grep "$T/recv.err" "received $got from alice@localhost/"
-grep -qE "^xfer: $other from alice@localhost/[^ :]+: not enough space in $T/in: the file has 20971520 bytes, [0-9]+ are free, 20971520 are reserved for other transfers" \
+grep -qE "^xfer: $other from alice@localhost/[^ :]+: not enough space in $T/in: the file has 20971520 bytes, [0-9]+ are free, [0-9]+ are reserved for other transfers" \
 	"$T/recv.err" || { cat "$T/recv.err"; fail "the refusal is not logged with its reason"; }
 exit 0

@@ -9,6 +9,14 @@
 
 set -eu
 
+# A test that mounts a small file system (tmpfs_mount) sets
+# UNSHARE_MOUNT=1 before sourcing this file: it then runs again in a
+# private mount namespace when it can, so that its mounts go away with it.
+if [ -n "${UNSHARE_MOUNT:-}" ] && [ -z "${XFER_TEST_UNSHARED:-}" ] &&
+	unshare -m --propagation private true 2>/dev/null; then
+	XFER_TEST_UNSHARED=1 exec unshare -m --propagation private /bin/bash "$0" "$@"
+fi
+
 : "${XFER:?XFER must name the xfer binary}"
 PYTHON=/usr/bin/python3
 T=$(mktemp -d "${TMPDIR:-/tmp}/xfer-test.XXXXXX")
@@ -357,4 +365,14 @@ start_httpstub() {
 	done
 	cat "$T/http.err"
 	fail "the HTTP stub did not start"
+}
+
+# tmpfs_mount DIR SIZE [WHY]: a tmpfs of SIZE (as mount(8) takes it,
+# e.g. 30m) on the new directory DIR, unmounted at exit; without mount
+# rights (root with CAP_SYS_ADMIN) the test is skipped, saying WHY.
+tmpfs_mount() {
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=$2,mode=755" xfer-test "$1" 2>"$T/mount.err" ||
+		skip "${3:-}needs a tmpfs mount: $(cat "$T/mount.err")"
+	at_exit "umount -l '$1'"
 }

@@ -233,11 +233,7 @@ stop
 
 # (d) A full file system: a 1 MiB tmpfs as drop dir.
 note "(d) a full file system"
-mkdir "$T/small"
-if ! mount -t tmpfs -o size=1m,mode=755 xfer-test "$T/small" 2>"$T/mount.err"; then
-	skip "cases a-c passed; (d) needs a tmpfs mount: $(cat "$T/mount.err")"
-fi
-at_exit "umount -l '$T/small'"
+tmpfs_mount "$T/small" 1m "cases a-c passed; (d) "
 start_daemon "$cb" -d "$T/small" --from alice@localhost --pidfile "$T/d.pid"
 head -c 2000000 /dev/urandom > "$T/src/toobig.bin"
 run_xfer 69 send -c "$ca" "$TO" "$T/src/toobig.bin"

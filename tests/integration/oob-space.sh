@@ -6,14 +6,10 @@
 # <not-acceptable/> before a byte of it is stored, and nothing of it is left.
 # Runs in its own mount namespace (unshare -m) when it can, so the tmpfs
 # goes away with it.
-if [ -z "${XFER_TEST_UNSHARED:-}" ] && unshare -m --propagation private true 2>/dev/null; then
-	XFER_TEST_UNSHARED=1 exec unshare -m --propagation private /bin/bash "$0" "$@"
-fi
+UNSHARE_MOUNT=1
 . "$TESTS_SRCDIR/lib.sh"
-mkdir "$T/in" "$T/www"
-mount -t tmpfs -o size=30m,mode=755 xfer-test "$T/in" 2>"$T/mount.err" ||
-	skip "needs a tmpfs mount: $(cat "$T/mount.err")"
-at_exit "umount -l '$T/in'"
+mkdir "$T/www"
+tmpfs_mount "$T/in" 30m
 prosody_start
 head -c 20971520 /dev/urandom > "$T/www/a.bin"
 head -c 20971520 /dev/urandom > "$T/www/b.bin"

@@ -74,7 +74,7 @@ static int fetch_admit(struct fetch *f)
 	const struct fetch_args *a = f->a;
 	long long until = clock_ms() + FETCH_ADMIT_MS;
 
-	if (a->want == NULL || f->head.size == 0)
+	if (f->head.size == 0)
 		return 0;
 	atomic_store(a->want, f->head.size);
 	while (!atomic_load(a->admitted)) {
@@ -130,7 +130,10 @@ static int fetch_begin(struct fetch *f)
 			 "(%lld)", f->where, f->head.size, a->max_size);
 		return -1;
 	}
-	if (fetch_admit(f) < 0 || sink_check_space(a->dir, f->head.size, 0, f->err) != XE_OK ||
+	/* The owner checks the space (with what else it reserved) when it
+	 * admits downloads; without one, the free space is checked here. */
+	if ((a->want != NULL ? fetch_admit(f) < 0
+	     : sink_check_space(a->dir, f->head.size, 0, f->err) != XE_OK) ||
 	    sink_open(&f->sink, a->dir, a->name, f->head.size, 0, f->err) != XE_OK)
 		return -1;
 	if (a->total != NULL)

@@ -140,6 +140,13 @@ static void rx_unlink(struct receiver *r, struct rx *x)
 	free(x);
 }
 
+/* What the peer is told of a failure here: not our disk trouble (no local
+ * paths), the rest as it is. */
+static const char *peer_text(enum xerr_code code, const char *why)
+{
+	return code == XE_IO || code == XE_CANTCREAT ? "the receiver cannot store the file" : why;
+}
+
 /* Answers the jabber:iq:oob request of x that failed (XEP-0066 3.1:
  * item-not-found when the URL could not be retrieved, not-acceptable when
  * we refuse the file). Whoever names a URL must not learn from us what
@@ -147,15 +154,13 @@ static void rx_unlink(struct receiver *r, struct rx *x)
  * detail (address, connect error, HTTP status, certificate) stays in the
  * log. */
 static void oob_reply_error(struct receiver *r, struct rx *x, enum xerr_code code,
-			    const char *why)
+			    const char *why, int policy)
 {
-	const char *cond = "not-acceptable", *text = why;
+	const char *cond = "not-acceptable", *text = peer_text(code, why);
 
-	if (code == XE_CANTCREAT && strstr(why, "max_size") != NULL)
+	if (policy)
 		text = "the file is larger than the receiver accepts (max_size)";
-	else if (code == XE_CANTCREAT || code == XE_IO)
-		text = "the receiver cannot store the file";
-	else if (x->oob_fetch_failed) {
+	else if (code != XE_CANTCREAT && code != XE_IO && x->oob_fetch_failed) {
 		cond = "item-not-found";
 		text = "the file could not be retrieved";
 	}
@@ -168,6 +173,7 @@ static void rx_fail(struct receiver *r, struct rx *x, enum xerr_code code, const
 		    int tell_peer)
 {
 	char name[SINK_NAME_MAX + 1];
+	int policy;
 
 	if (x->job.started) {
 		/* Stopping may catch a worker committing the file: if it did,
@@ -186,17 +192,15 @@ static void rx_fail(struct receiver *r, struct rx *x, enum xerr_code code, const
 		session_send(r->s, ibb_close_build(session_ctx(r->s), x->peer, x->offer.sid));
 	if (x->jingle)
 		rx_terminate(r, x, x->jreason != NULL ? x->jreason : rx_reason(code, why),
-			     code == XE_IO || code == XE_CANTCREAT ? "the receiver cannot store the file"
-			     : why);
-	if (x->iq != NULL && session_connected(r->s) && x->state == RX_OOB) {
-		oob_reply_error(r, x, code, why);
-	} else if (x->iq != NULL && session_connected(r->s)) {
-		/* Local disk trouble stays local; the rest helps the sender. */
-		int policy = code == XE_CANTCREAT && strstr(why, "max_size") != NULL;
-		session_reply_error(r->s, x->iq, "cancel", "not-acceptable",
-				    NULL, NULL, policy || (code != XE_IO && code != XE_CANTCREAT)
-				    ? why : "the receiver cannot store the file");
-	}
+			     peer_text(code, why));
+	/* Our max_size policy the sender may read in full; disk trouble
+	 * stays local. */
+	policy = code == XE_CANTCREAT && strstr(why, "max_size") != NULL;
+	if (x->iq != NULL && session_connected(r->s) && x->state == RX_OOB)
+		oob_reply_error(r, x, code, why, policy);
+	else if (x->iq != NULL && session_connected(r->s))
+		session_reply_error(r->s, x->iq, "cancel", "not-acceptable", NULL, NULL,
+				    policy ? why : peer_text(code, why));
 	log_error("%s from %s: %s", log_printable(x->safe, name, sizeof(name)), x->peer, why);
 	xerr_set(&r->first, code, "%s from %s: %s", x->safe, x->peer, why);
 	r->handled++;
@@ -283,12 +287,6 @@ static enum xerr_code rx_open_sink(struct receiver *r, struct rx *x, long long r
 	return sink_open(&x->sink, r->dir, x->safe, x->offer.size, x->halg, err);
 }
 
-/* What the peer is told when we cannot store its file: no local paths. */
-static const char *peer_text(const struct xerr *e)
-{
-	return e->code == XE_IO || e->code == XE_CANTCREAT ? "the receiver cannot store the file"
-	     : e->msg;
-}
 
 /* The checks every new transfer passes (count, closing, concurrency):
  * a fresh rx, or NULL after answering st with the refusal. name is the
@@ -406,7 +404,7 @@ static int recv_offer(struct session *s, xmpp_stanza_t *st, void *arg)
 	xerr_clear(&err);
 	if (rx_open_sink(r, x, reserved, &policy, &err) != XE_OK) {
 		session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
-				    policy ? err.msg : peer_text(&err));
+				    policy ? err.msg : peer_text(err.code, err.msg));
 		rx_fail(r, x, err.code, err.msg, 0);
 		return 1;
 	}
@@ -445,7 +443,7 @@ static void rx_deliver(struct receiver *r, struct rx *x, xmpp_stanza_t *close_iq
 	if (sink_commit(sink, x->hash[0] != '\0' ? x->hash : NULL, path, sizeof(path),
 			&err) != XE_OK) {
 		session_reply_error(r->s, close_iq, "cancel", "not-acceptable", NULL, NULL,
-				    peer_text(&err));
+				    peer_text(err.code, err.msg));
 		rx_fail(r, x, err.code, err.msg, 0);
 		return;
 	}
@@ -484,7 +482,7 @@ static void rx_data(struct receiver *r, struct rx *x, xmpp_stanza_t *st, xmpp_st
 	if (sink_write(x->sink, r->buf, (size_t)n, &err) != XE_OK) {
 		if (is_iq)
 			session_reply_error(r->s, st, "cancel", "not-acceptable", NULL, NULL,
-					    peer_text(&err));
+					    peer_text(err.code, err.msg));
 		rx_fail(r, x, err.code, err.msg, 1);
 		return;
 	}
@@ -555,7 +553,7 @@ static int recv_ibb(struct session *s, xmpp_stanza_t *st, void *arg)
 			struct xerr err;
 			if (rx_drop_bytestream(r, x, &err) != XE_OK) {
 				session_reply_error(s, st, "cancel", "not-acceptable", NULL, NULL,
-						    peer_text(&err));
+						    peer_text(err.code, err.msg));
 				rx_fail(r, x, err.code, err.msg, 0);
 				return 1;
 			}
@@ -1097,7 +1095,7 @@ static void rx_jingle_offer(struct receiver *r, xmpp_stanza_t *st, const char *f
 	if (rx_open_sink(r, x, reserved, &policy, &err) != XE_OK) {
 		if (policy)
 			x->jreason = "decline";
-		rx_terminate(r, x, "decline", policy ? err.msg : peer_text(&err));
+		rx_terminate(r, x, "decline", policy ? err.msg : peer_text(err.code, err.msg));
 		rx_fail(r, x, err.code, err.msg, 0);
 		return;
 	}

@@ -935,6 +935,7 @@ xmpp_stanza_t *session_iq_wait_cancel(struct session *s, xmpp_stanza_t *iq, long
 		session_run(s, 50);
 	if (!w.done) {
 		session_iq_forget(s, &w);
+		xerr_set(err, XE_UNAVAILABLE, "stopped waiting for the answer of %s", what);
 		return NULL;
 	}
 	if (w.reply == NULL) {

@@ -85,8 +85,9 @@ void session_drop_queue(struct session *s);
  * connection was lost). An error reply is returned as a stanza, not as err. */
 xmpp_stanza_t *session_iq_wait(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
 			       struct xerr *err);
-/* The same, but stops waiting (NULL, err not set) as soon as *cancel is
- * nonzero, e.g. when the peer went offline. */
+/* The same, but stops waiting as soon as *cancel is nonzero, e.g. when
+ * the peer went offline: NULL with err XE_UNAVAILABLE, which the caller
+ * may say better. */
 xmpp_stanza_t *session_iq_wait_cancel(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
 				      const int *cancel, struct xerr *err);
 

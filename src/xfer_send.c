@@ -681,7 +681,7 @@ static enum run sender_s5b_proxy(struct sender *snd, const char *sid, const char
 								snd->proxy.jid, sid, snd->peer),
 				   (long)snd->o->timeout * 1000, &snd->peer_gone, err);
 	if (r == NULL && snd->peer_gone)
-		sender_interrupted(snd, err); /* the wait says nothing when cancelled */
+		sender_interrupted(snd, err); /* says why the wait was cancelled */
 	if (r == NULL || strcmp(xmpp_stanza_get_type(r), "result") != 0) {
 		if (r != NULL) {
 			session_error_of(r, cond, sizeof(cond), text, sizeof(text));

@@ -128,6 +128,7 @@ static int fetch_begin(struct fetch *f)
 	if (a->max_size >= 0 && f->head.size > a->max_size) {
 		xerr_set(f->err, XE_CANTCREAT, "the file at %s has %lld bytes, more than max_size "
 			 "(%lld)", f->where, f->head.size, a->max_size);
+		xerr_flag(f->err, XF_POLICY);
 		return -1;
 	}
 	/* The owner checks the space (with what else it reserved) when it

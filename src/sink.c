@@ -228,6 +228,7 @@ enum xerr_code sink_commit(struct sink *s, const char *expect, char *path, size_
 		if (strcasecmp(got, expect) != 0) {
 			rc = xerr_set(err, XE_PROTOCOL, "%s mismatch: the sender announced %s, "
 				      "the data has %s", s->alg, expect, got);
+			xerr_flag(err, XF_MISMATCH);
 			goto fail;
 		}
 	}

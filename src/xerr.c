@@ -21,7 +21,14 @@ enum xerr_code xerr_set(struct xerr *err, enum xerr_code code, const char *fmt, 
 void xerr_clear(struct xerr *err)
 {
 	err->code = XE_OK;
+	err->flags = 0;
 	err->msg[0] = '\0';
+}
+
+enum xerr_code xerr_flag(struct xerr *err, enum xerr_flag flag)
+{
+	err->flags |= (unsigned)flag;
+	return err->code;
 }
 
 int xerr_exit_code(enum xerr_code code)

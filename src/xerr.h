@@ -22,8 +22,16 @@ enum xerr_code {
 	XE_SIGNAL,	/* stopped by a signal                -> 128 + signal */
 };
 
+/* What kind of refusal a failure is, for what the peer is told: set with
+ * xerr_flag() by the layer that knows, carried with the error. */
+enum xerr_flag {
+	XF_POLICY = 1 << 0,	/* our max_size: the sender may read it in full */
+	XF_MISMATCH = 1 << 1,	/* the data differed from the announced hash */
+};
+
 struct xerr {
 	enum xerr_code code;
+	unsigned flags;		/* XF_* */
 	char msg[1024];
 };
 
@@ -34,6 +42,9 @@ enum xerr_code xerr_set(struct xerr *err, enum xerr_code code, const char *fmt, 
 
 /* Clears err. */
 void xerr_clear(struct xerr *err);
+
+/* Marks err (set) as a refusal of kind flag; returns its code. */
+enum xerr_code xerr_flag(struct xerr *err, enum xerr_flag flag);
 
 /* The sysexits(3) value for code. */
 int xerr_exit_code(enum xerr_code code);

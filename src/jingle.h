@@ -124,4 +124,12 @@ int jingle_parse(xmpp_stanza_t *iq, struct jingle *j, const char **cond, const c
 int jingle_hash_to_hex(const char *b64, char hex[65]);
 int jingle_hash_from_hex(const char *hex, char b64[45]);
 
+/* A peer's session-terminate reason as an error into err (xerr_set: an
+ * error already set stays), in PEER's name. 1 when the reason leaves room
+ * for another transport or protocol (unsupported-transports). */
+int jingle_reason_error(const char *reason, const char *text, const char *peer,
+			struct xerr *err);
+/* The reason that ends a session failed here with code. */
+const char *jingle_reason_of(enum xerr_code code);
+
 #endif

@@ -21,7 +21,7 @@
 #include "log.h"
 #include "session.h"
 #include "signals.h"
-#include "xfer_recv.h"
+#include "recv.h"
 
 extern char **environ;
 

@@ -1,6 +1,6 @@
 /* s5b.h — SOCKS5 Bytestreams (XEP-0065): sockets and the data path.
  *
- * No XML here: xfer_send.c and xfer_recv.c exchange the IQs and call
+ * No XML here: tr_s5b.c and the negotiations exchange the IQs and call
  * these. The SOCKS5 messages come from the pure codec in socks5.c.
  *
  * Sender (requester): s5b_listener_open() listens for the direct

@@ -8,8 +8,8 @@
 
 #include "check.h"
 #include "daemon.h"
-#include "xfer_recv.h"
-#include "xfer_send.h"
+#include "recv.h"
+#include "send.h"
 #include "config.h"
 #include "log.h"
 #include "opts.h"

@@ -1,6 +1,8 @@
-/* xfer_send.h — `xfer send JID FILE...` */
-#ifndef XFER_XFER_SEND_H
-#define XFER_XFER_SEND_H
+/* send.h — `xfer send JID FILE...`: items × recipients, --lock,
+ * --files-from, retries with back-off, --json and the summary. It knows no
+ * protocol: each file goes through transfer_send() (transfer.h). */
+#ifndef XFER_SEND_H
+#define XFER_SEND_H
 
 #include "config.h"
 #include "opts.h"

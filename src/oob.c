@@ -16,6 +16,7 @@
 #include "s5b.h"
 #include "si.h"
 #include "signals.h"
+#include "stanza.h"
 
 struct serve {
 	struct httpd_args args;

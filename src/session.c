@@ -19,6 +19,7 @@
 #include "caps.h"
 #include "session.h"
 #include "signals.h"
+#include "stanza.h"
 
 enum session_state { SS_CONNECTING, SS_CONNECTED, SS_CLOSED };
 
@@ -338,16 +339,6 @@ static enum xerr_code session_login_error(struct session *s, const struct accoun
 #define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
 #define NS_PING "urn:xmpp:ping"
 
-static xmpp_stanza_t *session_new_child(xmpp_ctx_t *ctx, const char *name, const char *ns)
-{
-	xmpp_stanza_t *c = xmpp_stanza_new(ctx);
-
-	xmpp_stanza_set_name(c, name);
-	if (ns != NULL)
-		xmpp_stanza_set_ns(c, ns);
-	return c;
-}
-
 static void session_add_route(struct route *routes, const char *ns, session_stanza_fn fn,
 			      void *arg)
 {
@@ -424,12 +415,10 @@ void session_presence(struct session *s, const char *to, const char *type)
 		xmpp_stanza_set_type(p, type);
 	if (type == NULL && session_caps_ver(s, ver) == 0) {
 		/* Entity capabilities in every available presence. */
-		xmpp_stanza_t *c = session_new_child(s->ctx, "c", NS_CAPS);
+		xmpp_stanza_t *c = stanza_child(s->ctx, p, "c", NS_CAPS, NULL);
 		xmpp_stanza_set_attribute(c, "hash", "sha-1");
 		xmpp_stanza_set_attribute(c, "node", CAPS_NODE);
 		xmpp_stanza_set_attribute(c, "ver", ver);
-		xmpp_stanza_add_child(p, c);
-		xmpp_stanza_release(c);
 	}
 	session_send(s, p);
 }
@@ -460,28 +449,14 @@ void session_reply_error(struct session *s, xmpp_stanza_t *req, const char *type
 			 const char *text)
 {
 	xmpp_stanza_t *r = session_reply_new(s, req, "error");
-	xmpp_stanza_t *e = session_new_child(s->ctx, "error", NULL);
-	xmpp_stanza_t *c = session_new_child(s->ctx, cond, NS_STANZAS);
+	xmpp_stanza_t *e = stanza_child(s->ctx, r, "error", NULL, NULL);
 
 	xmpp_stanza_set_type(e, type);
-	xmpp_stanza_add_child(e, c);
-	xmpp_stanza_release(c);
-	if (app_name != NULL) {
-		c = session_new_child(s->ctx, app_name, app_ns);
-		xmpp_stanza_add_child(e, c);
-		xmpp_stanza_release(c);
-	}
-	if (text != NULL) {
-		xmpp_stanza_t *t = xmpp_stanza_new(s->ctx);
-		c = session_new_child(s->ctx, "text", NS_STANZAS);
-		xmpp_stanza_set_text(t, text);
-		xmpp_stanza_add_child(c, t);
-		xmpp_stanza_release(t);
-		xmpp_stanza_add_child(e, c);
-		xmpp_stanza_release(c);
-	}
-	xmpp_stanza_add_child(r, e);
-	xmpp_stanza_release(e);
+	stanza_child(s->ctx, e, cond, NS_STANZAS, NULL);
+	if (app_name != NULL)
+		stanza_child(s->ctx, e, app_name, app_ns, NULL);
+	if (text != NULL)
+		stanza_child(s->ctx, e, "text", NS_STANZAS, text);
 	session_send(s, r);
 }
 
@@ -529,7 +504,7 @@ void session_error_of(xmpp_stanza_t *st, char *cond, size_t clen, char *text, si
 /* disco#info, on no node or on our caps node CAPS_NODE#ver (XEP-0115). */
 static void session_disco_info(struct session *s, xmpp_stanza_t *req, const char *node)
 {
-	xmpp_stanza_t *q, *id;
+	xmpp_stanza_t *r, *q, *id;
 	char ver[CAPS_VER_LEN], mine[sizeof(CAPS_NODE) + CAPS_VER_LEN + 1];
 	int i;
 
@@ -542,23 +517,18 @@ static void session_disco_info(struct session *s, xmpp_stanza_t *req, const char
 			return;
 		}
 	}
-	q = session_new_child(s->ctx, "query", NS_DISCO_INFO_S);
-	id = session_new_child(s->ctx, "identity", NULL);
+	r = session_reply_new(s, req, "result");
+	q = stanza_child(s->ctx, r, "query", NS_DISCO_INFO_S, NULL);
+	id = stanza_child(s->ctx, q, "identity", NULL, NULL);
 	if (node != NULL)
 		xmpp_stanza_set_attribute(q, "node", node);
 	xmpp_stanza_set_attribute(id, "category", "client");
 	xmpp_stanza_set_attribute(id, "type", "console");
 	xmpp_stanza_set_attribute(id, "name", "xfer");
-	xmpp_stanza_add_child(q, id);
-	xmpp_stanza_release(id);
-	for (i = 0; i < SESSION_FEATURES && s->features[i] != NULL; i++) {
-		xmpp_stanza_t *f = session_new_child(s->ctx, "feature", NULL);
-		xmpp_stanza_set_attribute(f, "var", s->features[i]);
-		xmpp_stanza_add_child(q, f);
-		xmpp_stanza_release(f);
-	}
-	session_reply_result(s, req, q);
-	xmpp_stanza_release(q);
+	for (i = 0; i < SESSION_FEATURES && s->features[i] != NULL; i++)
+		xmpp_stanza_set_attribute(stanza_child(s->ctx, q, "feature", NULL, NULL), "var",
+					  s->features[i]);
+	session_send(s, r);
 }
 
 static int session_iq_dispatch(xmpp_conn_t *conn, xmpp_stanza_t *st, void *userdata)
@@ -782,12 +752,10 @@ int session_verified(const struct session *s)
 xmpp_stanza_t *session_query(struct session *s, const char *type, const char *to, const char *ns)
 {
 	xmpp_stanza_t *iq = xmpp_iq_new(s->ctx, type, NULL);
-	xmpp_stanza_t *q = session_new_child(s->ctx, "query", ns);
 
 	if (to != NULL)
 		xmpp_stanza_set_to(iq, to);
-	xmpp_stanza_add_child(iq, q);
-	xmpp_stanza_release(q);
+	stanza_child(s->ctx, iq, "query", ns, NULL);
 	return iq;
 }
 

@@ -266,17 +266,15 @@ static enum xerr_code session_login_error(struct session *s, const struct accoun
 	return xerr_set(err, XE_UNAVAILABLE, "connection to %s closed during login", s->peer);
 }
 
-enum xerr_code session_open(struct session **out, const struct account *acct,
-			    long timeout_ms, struct xerr *err)
+/* A session for acct, not connected: its JIDs (with a random resource
+ * when the account names none) and how to call its server in messages. */
+static enum xerr_code session_new(struct session **out, const struct account *acct,
+				  struct xerr *err)
 {
 	struct session *s;
 	struct jid j;
 	unsigned char rnd[3];
-	long flags = 0;
-	long long deadline;
-	enum xerr_code rc;
 
-	*out = NULL;
 	if (jid_parse(acct->jid, &j, NULL) < 0)
 		return xerr_set(err, XE_CONFIG, "invalid jid '%s'", acct->jid);
 	s = calloc(1, sizeof(*s));
@@ -304,15 +302,22 @@ enum xerr_code session_open(struct session **out, const struct account *acct,
 		snprintf(s->jid, sizeof(s->jid), "%s/xfer-%02x%02x%02x", s->bare,
 			 rnd[0], rnd[1], rnd[2]);
 	}
+	*out = s;
+	return XE_OK;
+}
+
+/* libstrophe's context and connection for s, set up as acct asks. */
+static enum xerr_code session_conn_new(struct session *s, const struct account *acct,
+				       struct xerr *err)
+{
+	long flags = 0;
 
 	s->log.handler = session_log;
 	s->log.userdata = s;
 	s->ctx = xmpp_ctx_new(&session_mem, &s->log);
 	s->conn = s->ctx != NULL ? xmpp_conn_new(s->ctx) : NULL;
-	if (s->conn == NULL) {
-		session_free(s);
+	if (s->conn == NULL)
 		return xerr_set(err, XE_SOFTWARE, "cannot create an XMPP connection object");
-	}
 	s->next = session_all;
 	session_all = s;
 
@@ -332,6 +337,15 @@ enum xerr_code session_open(struct session **out, const struct account *acct,
 	xmpp_conn_set_sockopt_callback(s->conn, session_sockopt);
 	xmpp_conn_set_jid(s->conn, s->jid);
 	xmpp_conn_set_pass(s->conn, acct->password);
+	return XE_OK;
+}
+
+/* Connects and runs the loop until the login ends, at most timeout_ms:
+ * XE_OK when connected, else one error for what ended it. */
+static enum xerr_code session_login(struct session *s, const struct account *acct,
+				    long timeout_ms, struct xerr *err)
+{
+	long long deadline;
 
 	log_debug("connecting to %s as %s", s->peer, s->jid);
 	if (xmpp_connect_client(s->conn, acct->host, acct->port, session_conn_event, s) != XMPP_EOK) {
@@ -339,27 +353,35 @@ enum xerr_code session_open(struct session **out, const struct account *acct,
 			xerr_set(err, XE_UNAVAILABLE, "cannot connect to %s: %s", s->peer,
 				 s->conn_error != 0 ? strerror(s->conn_error)
 				 : "address lookup or connect failed");
-		rc = err->code;
-		session_free(s);
-		return rc;
+		return err->code;
 	}
 	deadline = session_now_ms() + timeout_ms;
 	while (s->state == SS_CONNECTING && session_now_ms() < deadline && !signals_caught())
 		session_run(s, 100);
-	if (s->state == SS_CONNECTING && signals_caught()) {
-		rc = xerr_set(err, XE_SIGNAL, "stopped by signal %d during the login",
-			      signals_caught());
-		session_free(s);
-		return rc;
-	}
-	if (s->state == SS_CONNECTING) {
-		rc = xerr_set(err, XE_TEMPFAIL, "login to %s did not complete within %ld s",
-			      s->peer, timeout_ms / 1000);
-		session_free(s);
-		return rc;
-	}
-	if (s->state != SS_CONNECTED) {
-		rc = session_login_error(s, acct, err);
+	if (s->state == SS_CONNECTING && signals_caught())
+		return xerr_set(err, XE_SIGNAL, "stopped by signal %d during the login",
+				signals_caught());
+	if (s->state == SS_CONNECTING)
+		return xerr_set(err, XE_TEMPFAIL, "login to %s did not complete within %ld s",
+				s->peer, timeout_ms / 1000);
+	if (s->state != SS_CONNECTED)
+		return session_login_error(s, acct, err);
+	return XE_OK;
+}
+
+enum xerr_code session_open(struct session **out, const struct account *acct,
+			    long timeout_ms, struct xerr *err)
+{
+	struct session *s = NULL;
+	enum xerr_code rc;
+
+	*out = NULL;
+	rc = session_new(&s, acct, err);
+	if (rc == XE_OK)
+		rc = session_conn_new(s, acct, err);
+	if (rc == XE_OK)
+		rc = session_login(s, acct, timeout_ms, err);
+	if (rc != XE_OK) {
 		session_free(s);
 		return rc;
 	}

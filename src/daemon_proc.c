@@ -22,10 +22,10 @@
 
 void daemon_proc_stdio(void)
 {
-	int fd;
+	int fd = open("/dev/null", O_RDWR);
 
-	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
-		;
+	while (fd >= 0 && fd <= 2)
+		fd = open("/dev/null", O_RDWR);
 	if (fd > 2)
 		close(fd);
 }
@@ -250,13 +250,18 @@ enum xerr_code daemon_proc_lock(struct daemon_proc *p, const char *pidfile, cons
 	enum xerr_code rc;
 	int i;
 
-	if (pidfile != NULL)
+	if (pidfile != NULL) {
 		snprintf(p->pidfile, sizeof(p->pidfile), "%s", pidfile);
-	else if ((rc = daemon_proc_default_pidfile(p, bare, err)) != XE_OK)
-		return rc;
-	for (i = 0; i < 5; i++)
-		if ((p->pid_fd = daemon_proc_lock_file(p->pidfile, NULL, &holder, err)) != -3)
+	} else {
+		rc = daemon_proc_default_pidfile(p, bare, err);
+		if (rc != XE_OK)
+			return rc;
+	}
+	for (i = 0; i < 5; i++) {
+		p->pid_fd = daemon_proc_lock_file(p->pidfile, NULL, &holder, err);
+		if (p->pid_fd != -3)
 			break;
+	}
 	if (holder > 0)
 		snprintf(pid, sizeof(pid), " (pid %ld)", holder);
 	if (p->pid_fd == -2 || p->pid_fd == -3) {

@@ -460,10 +460,13 @@ int session_send_queue(struct session *s)
 
 void session_drop_queue(struct session *s)
 {
-	char *dropped;
+	for (;;) {
+		char *dropped = xmpp_conn_send_queue_drop_element(s->conn, XMPP_QUEUE_YOUNGEST);
 
-	while ((dropped = xmpp_conn_send_queue_drop_element(s->conn, XMPP_QUEUE_YOUNGEST)) != NULL)
+		if (dropped == NULL)
+			break;
 		xmpp_free(s->ctx, dropped);
+	}
 }
 
 void session_run(struct session *s, long timeout_ms)

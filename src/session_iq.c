@@ -77,7 +77,9 @@ void session_iq(struct session *s, xmpp_stanza_t *iq, long timeout_ms,
 	struct pending_iq *p = calloc(1, sizeof(*p));
 	const char *to = xmpp_stanza_get_to(iq);
 
-	if (p == NULL || (to != NULL && (p->to = strdup(to)) == NULL) || s->state != SS_CONNECTED) {
+	if (p != NULL && to != NULL)
+		p->to = strdup(to);
+	if (p == NULL || (to != NULL && p->to == NULL) || s->state != SS_CONNECTED) {
 		free(p != NULL ? p->to : NULL);
 		free(p);
 		xmpp_stanza_release(iq);

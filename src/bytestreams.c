@@ -7,6 +7,7 @@
 #include "bytestreams.h"
 #include "jid.h"
 #include "si.h"
+#include "stanza.h"
 
 static xmpp_stanza_t *child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name,
 			    const char *ns)

@@ -1,5 +1,4 @@
 /* daemon.c — see daemon.h */
-#define _GNU_SOURCE /* close_range() */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "daemon.h"
+#include "daemon_proc.h"
 #include "jid.h"
 #include "log.h"
 #include "session.h"
@@ -27,8 +25,6 @@ extern char **environ;
 
 #define DAEMON_PING_EVERY_MS 60000L
 #define DAEMON_PING_TIMEOUT_MS 30000L
-#define DAEMON_START_WAIT_MS 120000	/* the starter waits this long for news */
-#define DAEMON_LOCK_NAME ".xfer-daemon.lock"
 
 /* An on_receive command still running. */
 struct child {
@@ -53,9 +49,7 @@ struct daemon {
 	struct child *children;
 	int attempt;		/* logins failed or lost in a row: the back-off */
 	long long online_ms;	/* when the current connection came up */
-	int notify_fd;		/* to the starting process, until it knows */
-	int pid_fd, dir_fd;
-	char pidfile[PATH_MAX];
+	struct daemon_proc proc;	/* the start-up pipe and the locks */
 };
 
 long daemon_backoff_ms(int n, double rnd)
@@ -78,273 +72,6 @@ static double daemon_random(void)
 	if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
 		return 1.0;
 	return (double)v / (double)UINT_MAX;
-}
-
-/* Closes every descriptor from first up (async-signal-safe: for a child
- * after fork, too). */
-static void daemon_close_from(int first)
-{
-	int fd;
-
-	if (close_range((unsigned)first, ~0U, 0) == 0)
-		return;
-	for (fd = first; fd < 4096; fd++) /* a kernel before 5.9 */
-		close(fd);
-}
-
-/* Tells the starting process how the start went (once), as "CODE TEXT". */
-static void daemon_notify(struct daemon *d, enum xerr_code code, const char *msg)
-{
-	char line[1100];
-	int n;
-
-	if (d->notify_fd < 0)
-		return;
-	n = snprintf(line, sizeof(line), "%d %s", (int)code, msg);
-	if (n > 0 && write(d->notify_fd, line, (size_t)n < sizeof(line) ? (size_t)n
-			   : sizeof(line) - 1) < 0) {
-		/* The starter is gone; nobody to tell. */
-	}
-	close(d->notify_fd);
-	d->notify_fd = -1;
-}
-
-/* The starting process: wait for the daemon's verdict on its start. */
-static enum xerr_code daemon_wait_start(int fd, pid_t pid, struct xerr *err)
-{
-	char buf[1100];
-	size_t len = 0;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	long long deadline = session_now_ms() + DAEMON_START_WAIT_MS;
-	char *end;
-	long code;
-
-	for (;;) {
-		long long left = deadline - session_now_ms();
-		ssize_t n;
-		int rc;
-
-		if (left <= 0)
-			return xerr_set(err, XE_TEMPFAIL, "the daemon (pid %ld) did not report "
-					"within %d s; see its log", (long)pid,
-					DAEMON_START_WAIT_MS / 1000);
-		rc = poll(&p, 1, (int)left);
-		if (rc < 0 && errno == EINTR) {
-			if (signals_caught())
-				return xerr_set(err, XE_SIGNAL, "stopped by signal %d while the "
-						"daemon (pid %ld) starts", signals_caught(),
-						(long)pid);
-			continue;
-		}
-		if (rc <= 0)
-			continue;
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || len + (size_t)n >= sizeof(buf) - 1) {
-			if (n > 0)
-				len += (size_t)n;
-			break;
-		}
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	code = strtol(buf, &end, 10);
-	if (len == 0 || end == buf || *end != ' ')
-		return xerr_set(err, XE_SOFTWARE, "the daemon (pid %ld) ended during start-up; "
-				"see its log", (long)pid);
-	if (code != XE_OK)
-		return xerr_set(err, (enum xerr_code)code, "%s", end + 1);
-	if (end[1] != '\0')
-		log_warn("the daemon (pid %ld) runs, but %s; it keeps trying", (long)pid, end + 1);
-	else
-		log_info("the daemon runs (pid %ld)", (long)pid);
-	return XE_OK;
-}
-
-/* Forks: the parent waits for the child's start-up verdict and returns
- * 1 with err set from it; the child returns 0 in a new session, with
- * stdio on /dev/null (stderr on the log file when there is one). */
-static int daemon_detach(struct daemon *d, struct xerr *err)
-{
-	int fds[2], null;
-	pid_t pid;
-
-	if (pipe(fds) < 0) {
-		xerr_set(err, XE_SOFTWARE, "pipe: %s", strerror(errno));
-		return 1;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		xerr_set(err, XE_SOFTWARE, "cannot start the daemon: fork: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return 1;
-	}
-	if (pid > 0) {
-		close(fds[1]);
-		daemon_wait_start(fds[0], pid, err);
-		close(fds[0]);
-		return 1;
-	}
-	close(fds[0]);
-	/* Whatever the starter's caller left open (a pipe of ssh, make or
-	 * CI) must not be held for months: only the notify pipe stays. */
-	if (fds[1] != 3)
-		dup2(fds[1], 3);
-	daemon_close_from(4);
-	d->notify_fd = 3;
-	fcntl(d->notify_fd, F_SETFD, FD_CLOEXEC);
-	setsid();
-	if (chdir("/") < 0) {
-		/* Everything after this uses absolute paths. */
-	}
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(log_file_fd() >= 0 ? log_file_fd() : null, STDERR_FILENO);
-		close(null);
-	}
-	return 0;
-}
-
-/* Reads the pid written in a lock file, or 0. */
-static long daemon_lock_pid(int fd)
-{
-	char buf[64];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
-
-/* Opens and flocks path, then writes our pid (and what, unless NULL: a
- * pidfile holds the pid alone, for `kill $(cat FILE)`) into it. Returns
- * the descriptor, -1 with err set, or -2 when another process holds it
- * (*holder: its pid, or 0 if unknown). */
-static int daemon_lock(const char *path, const char *what, long *holder, struct xerr *err)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
-	char line[2200];
-	int n;
-
-	if (fd < 0) {
-		xerr_set(err, XE_CANTCREAT, "cannot create the lock file %s: %s", path,
-			 strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-		*holder = daemon_lock_pid(fd);
-		close(fd);
-		if (e == EWOULDBLOCK)
-			return -2;
-		xerr_set(err, XE_CANTCREAT, "cannot lock %s: %s", path, strerror(e));
-		return -1;
-	}
-	{
-		/* The daemon before us may have removed the file between our
-		 * open and our lock: the lock must be on the file at path. */
-		struct stat a, b;
-		if (fstat(fd, &a) < 0 || stat(path, &b) < 0 || a.st_ino != b.st_ino ||
-		    a.st_dev != b.st_dev) {
-			close(fd);
-			*holder = 0;
-			return -3;
-		}
-	}
-	n = snprintf(line, sizeof(line), "%ld\n%s%s", (long)getpid(), what != NULL ? what : "",
-		     what != NULL ? "\n" : "");
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n) {
-		xerr_set(err, XE_IO, "cannot write %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* The default pidfile: in $XDG_RUNTIME_DIR, else in /tmp/xfer-UID (ours). */
-static enum xerr_code daemon_default_pidfile(struct daemon *d, struct xerr *err)
-{
-	const char *run = getenv("XDG_RUNTIME_DIR");
-	char dir[PATH_MAX];
-	struct stat st;
-
-	if (run != NULL && run[0] == '/') {
-		if (snprintf(d->pidfile, sizeof(d->pidfile), "%s/xfer-daemon-%s.pid", run,
-			     d->bare) >= (int)sizeof(d->pidfile))
-			return xerr_set(err, XE_CANTCREAT, "the pidfile name is too long; set "
-					"--pidfile");
-		return XE_OK;
-	}
-	snprintf(dir, sizeof(dir), "/tmp/xfer-%ld", (long)geteuid());
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return xerr_set(err, XE_CANTCREAT, "cannot create %s for the pidfile: %s "
-				"(or set --pidfile)", dir, strerror(errno));
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0)
-		return xerr_set(err, XE_NOPERM, "%s is not a private directory of this user; "
-				"set --pidfile", dir);
-	if (snprintf(d->pidfile, sizeof(d->pidfile), "%s/daemon-%s.pid", dir, d->bare) >=
-	    (int)sizeof(d->pidfile))
-		return xerr_set(err, XE_CANTCREAT, "the pidfile name is too long; set --pidfile");
-	return XE_OK;
-}
-
-/* Both locks: one daemon per account (the pidfile) and per directory. */
-static enum xerr_code daemon_locks(struct daemon *d, struct xerr *err)
-{
-	char path[PATH_MAX + 32], pid[40] = "";
-	long holder = 0;
-	enum xerr_code rc;
-	int i;
-
-	if (d->o->pidfile != NULL || d->acct->pidfile != NULL)
-		snprintf(d->pidfile, sizeof(d->pidfile), "%s",
-			 d->o->pidfile != NULL ? d->o->pidfile : d->acct->pidfile);
-	else if ((rc = daemon_default_pidfile(d, err)) != XE_OK)
-		return rc;
-	for (i = 0; i < 5; i++)
-		if ((d->pid_fd = daemon_lock(d->pidfile, NULL, &holder, err)) != -3)
-			break;
-	if (holder > 0)
-		snprintf(pid, sizeof(pid), " (pid %ld)", holder);
-	if (d->pid_fd == -2 || d->pid_fd == -3) {
-		xerr_set(err, XE_TEMPFAIL, "another xfer daemon%s is running for %s "
-			 "(pidfile %s)", pid, d->bare, d->pidfile);
-		d->pidfile[0] = '\0'; /* not ours to remove */
-		return XE_TEMPFAIL;
-	}
-	if (d->pid_fd < 0) {
-		d->pidfile[0] = '\0';
-		return err->code;
-	}
-	snprintf(path, sizeof(path), "%s/%s", d->dir, DAEMON_LOCK_NAME);
-	holder = 0;
-	d->dir_fd = daemon_lock(path, d->bare, &holder, err); /* never removed: no -3 */
-	if (holder > 0)
-		snprintf(pid, sizeof(pid), " (pid %ld)", holder);
-	if (d->dir_fd == -2 || d->dir_fd == -3)
-		return xerr_set(err, XE_TEMPFAIL, "another xfer daemon%s receives into %s",
-				pid, d->dir);
-	return d->dir_fd < 0 ? err->code : XE_OK;
-}
-
-static void daemon_unlock(struct daemon *d)
-{
-	if (d->pid_fd >= 0) {
-		if (d->pidfile[0] != '\0')
-			unlink(d->pidfile);
-		close(d->pid_fd);
-	}
-	if (d->dir_fd >= 0)
-		close(d->dir_fd); /* the file stays: a lock, not a record */
-	d->pid_fd = d->dir_fd = -1;
 }
 
 /* NAME=value for the child's environment (malloc'd). */
@@ -410,7 +137,7 @@ static void daemon_on_receive(void *arg, const struct receiver_delivery *dv)
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 		if (chdir(d->dir) < 0)
 			_exit(126);
-		daemon_close_from(3);
+		daemon_proc_close_from(3);
 		execve("/bin/sh", argv, envp);
 		_exit(127);
 	}
@@ -580,12 +307,12 @@ static enum xerr_code daemon_connect(struct daemon *d, struct xerr *err)
 		if (e.code == XE_SIGNAL || signals_caught())
 			return XE_SIGNAL;
 		if (e.code == XE_NOPERM || e.code == XE_CONFIG || e.code == XE_SOFTWARE) {
-			daemon_notify(d, e.code, e.msg);
+			daemon_proc_notify(&d->proc, e.code, e.msg);
 			return xerr_set(err, e.code, "%s", e.msg);
 		}
 		wait = daemon_backoff_ms(d->attempt++, daemon_random());
 		log_warn("cannot connect: %s; retrying in %ld s", e.msg, (wait + 500) / 1000);
-		daemon_notify(d, XE_OK, e.msg);
+		daemon_proc_notify(&d->proc, XE_OK, e.msg);
 		if (daemon_pause(wait))
 			return XE_SIGNAL;
 		if (signals_reload())
@@ -596,7 +323,7 @@ static enum xerr_code daemon_connect(struct daemon *d, struct xerr *err)
 	d->ping_out = d->ping_lost = 0;
 	d->ping_next = session_now_ms() + DAEMON_PING_EVERY_MS;
 	log_info("online as %s; receiving into %s", session_jid(d->s), d->dir);
-	daemon_notify(d, XE_OK, "");
+	daemon_proc_notify(&d->proc, XE_OK, "");
 	return XE_OK;
 }
 
@@ -665,6 +392,13 @@ static void daemon_drop_session(struct daemon *d)
 	d->s = NULL;
 }
 
+/* Both locks, with --pidfile over the config's pidfile (else the default). */
+static enum xerr_code daemon_locks(struct daemon *d, struct xerr *err)
+{
+	return daemon_proc_lock(&d->proc, d->o->pidfile != NULL ? d->o->pidfile : d->acct->pidfile,
+				d->bare, d->dir, err);
+}
+
 /* *path, if relative, made absolute against the current directory. */
 static enum xerr_code daemon_absolute(char **path, struct xerr *err)
 {
@@ -682,18 +416,6 @@ static enum xerr_code daemon_absolute(char **path, struct xerr *err)
 	free(*path);
 	*path = abs;
 	return XE_OK;
-}
-
-/* Descriptors 0-2 open (on /dev/null if closed), so that no lock or log
- * file we open later becomes stdin or stderr. */
-static void daemon_stdio(void)
-{
-	int fd;
-
-	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
 }
 
 /* Start-up checks that need no network and no fork. */
@@ -735,11 +457,11 @@ enum xerr_code daemon_run(struct account *acct, const char *cfg_path,
 
 	/* SIGHUP must not stop a daemon that is still starting. */
 	signals_daemon();
-	daemon_stdio();
+	daemon_proc_stdio();
 	memset(&d, 0, sizeof(d));
 	d.o = o;
 	d.acct = acct;
-	d.notify_fd = d.pid_fd = d.dir_fd = -1;
+	d.proc.notify_fd = d.proc.pid_fd = d.proc.dir_fd = -1;
 	/* Events are what a daemon's log is for: they show without -v. */
 	log_init("xfer", o->quiet ? 0 : o->verbose + 1);
 	if ((rc = daemon_check(&d, err)) != XE_OK)
@@ -759,19 +481,19 @@ enum xerr_code daemon_run(struct account *acct, const char *cfg_path,
 	spec = daemon_log_spec(o, acct); /* opts.c and config.c checked it */
 	if ((rc = account_resolve_password(acct, err)) != XE_OK)
 		goto out;
-	if (!o->foreground && daemon_detach(&d, err)) {
+	if (!o->foreground && daemon_proc_detach(&d.proc, err)) {
 		rc = err->code; /* the starting process: the daemon's verdict */
 		receiver_free(d.r);
 		free(d.on_receive);
 		return rc;
 	}
 	if ((rc = daemon_locks(&d, err)) != XE_OK) {
-		daemon_notify(&d, rc, err->msg);
+		daemon_proc_notify(&d.proc, rc, err->msg);
 		goto out;
 	}
 	/* From here on, messages go where the configuration says. */
 	if ((rc = daemon_set_log(&d, spec, err)) != XE_OK) {
-		daemon_notify(&d, rc, err->msg);
+		daemon_proc_notify(&d.proc, rc, err->msg);
 		goto out;
 	}
 	daemon_stderr_to_log(&d);
@@ -814,10 +536,10 @@ out:
 		d.children = c->next;
 		free(c);
 	}
-	if (d.notify_fd >= 0)
-		daemon_notify(&d, rc != XE_OK ? rc : XE_TEMPFAIL, rc != XE_OK ? err->msg
-			      : "the daemon was stopped during start-up");
-	daemon_unlock(&d);
+	if (d.proc.notify_fd >= 0)
+		daemon_proc_notify(&d.proc, rc != XE_OK ? rc : XE_TEMPFAIL, rc != XE_OK ? err->msg
+				   : "the daemon was stopped during start-up");
+	daemon_proc_unlock(&d.proc);
 	receiver_free(d.r);
 	free(allow);
 	free(d.on_receive);

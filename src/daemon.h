@@ -1,6 +1,6 @@
 /* daemon.h — `xfer daemon`: stay online and receive into a drop directory.
  *
- * The daemon's life around the shared receiver (xfer_recv.h): the checks at
+ * The daemon's life around the shared receiver (recv.h): the checks at
  * start, detaching (the starting process exits with the daemon's start-up
  * result), the pidfile and drop-directory locks, the log target, logins
  * with capped and jittered back-off, a keep-alive ping, SIGHUP reloads,

@@ -7,6 +7,7 @@
 #include "codec.h"
 #include "jingle.h"
 #include "si.h"
+#include "stanza.h"
 
 static const struct {
 	enum jingle_action a;

@@ -5,6 +5,7 @@
 
 #include "oob.h"
 #include "si.h"
+#include "stanza.h"
 
 xmpp_stanza_t *oob_request_build(xmpp_ctx_t *ctx, const char *to, const char *url,
 				 const char *desc)

@@ -8,6 +8,8 @@
 
 #include <strophe.h>
 
+#include "stanza.h"	/* stanza_child(), stanza_text_copy() */
+
 #define NS_SI "http://jabber.org/protocol/si"
 #define NS_SI_FT "http://jabber.org/protocol/si/profile/file-transfer"
 #define NS_FEATURE_NEG "http://jabber.org/protocol/feature-neg"
@@ -23,15 +25,6 @@
 enum method { METHOD_S5B = 1 << 0, METHOD_IBB = 1 << 1, METHOD_OOB = 1 << 2 };
 
 #define METHODS_SI (METHOD_S5B | METHOD_IBB)	/* stream methods of SI */
-
-/* Adds a child element name (in ns, if not NULL) to parent and returns
- * it (owned by parent); with text, a text node inside it. */
-xmpp_stanza_t *stanza_child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name,
-			    const char *ns, const char *text);
-
-/* The text of v into buf: 0 if it fits, -1 if v is NULL or the text is
- * too long. */
-int stanza_text_copy(xmpp_stanza_t *v, char *buf, size_t len);
 
 /* "ibb" -> METHOD_IBB; 0 if unknown. */
 int method_from_name(const char *name);

@@ -1,5 +1,4 @@
 /* config.c — see config.h */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +23,7 @@
 #include "config.h"
 #include "jid.h"
 #include "log.h"
+#include "net.h"
 #include "si.h"
 
 #define CONFIG_LINE_MAX 4096
@@ -133,62 +133,6 @@ enum xerr_code config_path(const char *explicit_path, char *buf, size_t len, str
 	if (n < 0 || (size_t)n >= len)
 		return xerr_set(err, XE_CONFIG, "config file path is too long");
 	return XE_OK;
-}
-
-int hostport_parse(const char *s, char *host, size_t hlen, unsigned short *port)
-{
-	const char *colon, *end;
-	size_t n;
-	char *e;
-	long p;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	if (*s == '[') {
-		end = strchr(s, ']');
-		if (end == NULL || end == s + 1 || (end[1] != '\0' && end[1] != ':'))
-			return -1;
-		n = (size_t)(end - s - 1);
-		colon = end[1] == ':' ? end + 1 : NULL;
-		s++;
-	} else {
-		colon = strchr(s, ':');
-		if (colon != NULL && strchr(colon + 1, ':') != NULL)
-			colon = NULL; /* a bare IPv6 address */
-		n = colon != NULL ? (size_t)(colon - s) : strlen(s);
-	}
-	if (n == 0 || n >= hlen)
-		return -1;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	if (strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") != n)
-		return -1;
-	if (colon != NULL) {
-		errno = 0;
-		p = strtol(colon + 1, &e, 10);
-		if (colon[1] < '0' || colon[1] > '9' || *e != '\0' || errno != 0 || p < 1 ||
-		    p > 65535)
-			return -1;
-		*port = (unsigned short)p;
-	}
-	return 0;
-}
-
-int host_is_loopback(const char *host)
-{
-	unsigned char addr[16];
-
-	if (host == NULL)
-		return 0;
-	if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, addr) == 1)
-		return addr[0] == 127;
-	if (inet_pton(AF_INET6, host, addr) == 1) {
-		static const unsigned char v6_loopback[16] = { [15] = 1 };
-		return memcmp(addr, v6_loopback, 16) == 0;
-	}
-	return 0;
 }
 
 int config_parse_size(const char *s, long long *out)
@@ -487,10 +431,8 @@ static enum xerr_code config_value(struct config *cfg, struct account *a,
 	case CT_HOSTPORT: {
 		char host[256];
 		unsigned short port = 0;
-		unsigned char bin[16];
-		if (hostport_parse(value, host, sizeof(host), &port) < 0 ||
-		    (k->type == CT_LISTEN && inet_pton(AF_INET, host, bin) != 1 &&
-		     inet_pton(AF_INET6, host, bin) != 1))
+		if (net_hostport_parse(value, host, sizeof(host), &port) < 0 ||
+		    (k->type == CT_LISTEN && !net_is_address(host)))
 			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be %s, optionally with "
 					":PORT, not '%s'", cfg->path, lineno, k->name,
 					k->type == CT_LISTEN ? "an IP address" : "a host name or IP "
@@ -630,7 +572,7 @@ static enum xerr_code config_validate(struct config *cfg, struct account *a, str
 	/* Without 'host', the domain's SRV records decide where we connect,
 	 * so only an explicit loopback host makes plaintext safe. */
 	host = a->host != NULL ? a->host : j.domain;
-	if (a->tls == TLS_OFF && (a->host == NULL || !host_is_loopback(host)))
+	if (a->tls == TLS_OFF && (a->host == NULL || !net_host_is_loopback(host)))
 		return xerr_set(err, XE_CONFIG, "%s:%d: tls = off is refused for host '%s': "
 				"plaintext is allowed only with 'host' set to a loopback "
 				"address (use tls = required)", cfg->path, a->tls_line, host);

@@ -116,13 +116,6 @@ int config_jid_allowed(const char *list, const char *jid);
  * short reason in *why. */
 int config_jid_word_ok(const char *word, const char **why);
 
-/* "HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 address into
- * host and *port (left as is when absent). 0, or -1 if malformed. */
-int hostport_parse(const char *s, char *host, size_t hlen, unsigned short *port);
-
-/* 1 if host is a loopback name or address (localhost, 127/8, ::1). */
-int host_is_loopback(const char *host);
-
 void config_free(struct config *cfg);
 
 #endif

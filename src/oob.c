@@ -11,9 +11,9 @@
 #include "httpreq.h"
 #include "job.h"
 #include "log.h"
+#include "net.h"
 #include "oob.h"
 #include "progress.h"
-#include "s5b.h"
 #include "si.h"
 #include "signals.h"
 
@@ -66,14 +66,14 @@ enum xerr_code oob_send(struct session *s, const struct account *a, const struct
 		return xerr_set(err, XE_USAGE, "the file name is too long for a URL");
 	lhost[0] = '\0';
 	if (a->oob_listen != NULL)
-		hostport_parse(a->oob_listen, lhost, sizeof(lhost), &lport);
+		net_hostport_parse(a->oob_listen, lhost, sizeof(lhost), &lport);
 	fd = net_listen(lhost, lport, &bound, "oob_listen", err);
 	if (fd < 0)
 		return XE_UNAVAILABLE;
 	port = bound;
 	/* The host part: oob_address, a specific oob_listen, or the address
 	 * a direct S5B streamhost would advertise first. */
-	if (s5b_advertised(session_fd(s), a->oob_listen, a->oob_address, &host, 1, &port) < 1) {
+	if (net_advertised(session_fd(s), a->oob_listen, a->oob_address, &host, 1, &port) < 1) {
 		close(fd);
 		return xerr_set(err, XE_UNAVAILABLE, "no local address to put in the URL; set "
 				"oob_address");

@@ -3,8 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -18,7 +16,7 @@
 
 #include "clock.h"
 #include "codec.h"
-#include "config.h"
+#include "net.h"
 #include "resolve.h"
 #include "s5b.h"
 
@@ -43,89 +41,6 @@ void s5b_hash(const char *sid, const char *requester, const char *target,
 	out[SOCKS5_HASH_LEN] = '\0';
 }
 
-/* Text form of an address; IPv4-mapped IPv6 as IPv4. */
-static int addr_text(const struct sockaddr *sa, char *out, size_t len)
-{
-	if (sa->sa_family == AF_INET)
-		return inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
-				 (socklen_t)len) != NULL ? 0 : -1;
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(a))
-			return inet_ntop(AF_INET, &a->s6_addr[12], out, (socklen_t)len) != NULL
-			       ? 0 : -1;
-		return inet_ntop(AF_INET6, a, out, (socklen_t)len) != NULL ? 0 : -1;
-	}
-	return -1;
-}
-
-static int addr_loopback(const char *txt)
-{
-	return strncmp(txt, "127.", 4) == 0 || strcmp(txt, "::1") == 0;
-}
-
-static int add_addr(char (*out)[64], int n, int max, const char *a)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(out[i], a) == 0)
-			return n;
-	if (n < max)
-		snprintf(out[n++], 64, "%s", a);
-	return n;
-}
-
-int s5b_local_addrs(int xmpp_fd, char (*out)[64], int max)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	struct ifaddrs *ifs, *i;
-	char txt[64];
-	int n = 0, loop = 0;
-
-	if (xmpp_fd >= 0 && getsockname(xmpp_fd, (struct sockaddr *)&ss, &sl) == 0 &&
-	    addr_text((struct sockaddr *)&ss, txt, sizeof(txt)) == 0) {
-		loop = addr_loopback(txt);
-		n = add_addr(out, n, max, txt);
-	}
-	if (getifaddrs(&ifs) < 0)
-		return n;
-	for (i = ifs; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP) ||
-		    (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET6 &&
-		    IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
-			continue;
-		if (addr_text(i->ifa_addr, txt, sizeof(txt)) < 0 || (addr_loopback(txt) && !loop))
-			continue;
-		n = add_addr(out, n, max, txt);
-	}
-	freeifaddrs(ifs);
-	return n;
-}
-
-int s5b_advertised(int xmpp_fd, const char *listen, const char *address, char (*out)[256],
-		   int max, unsigned short *port)
-{
-	char addrs[S5B_MAX_HOSTS][64];
-	unsigned short ignored = 0;
-	int n, i;
-
-	if (max < 1)
-		return 0;
-	if (address != NULL)
-		return hostport_parse(address, out[0], sizeof(out[0]), port) == 0;
-	if (listen != NULL && hostport_parse(listen, out[0], sizeof(out[0]), &ignored) == 0 &&
-	    strcmp(out[0], "0.0.0.0") != 0 && strcmp(out[0], "::") != 0)
-		return 1;
-	n = s5b_local_addrs(xmpp_fd, addrs, max < S5B_MAX_HOSTS ? max : S5B_MAX_HOSTS);
-	for (i = 0; i < n; i++)
-		snprintf(out[i], sizeof(out[i]), "%.63s", addrs[i]);
-	return n;
-}
-
 /* ---- listener ---- */
 
 struct pending {
@@ -143,70 +58,6 @@ struct s5b_listener {
 	int chosen;		/* the authenticated connection, or -1 */
 	int refused;
 };
-
-int net_listen(const char *addr, unsigned short port, unsigned short *bound, const char *key,
-	       struct xerr *err)
-{
-	struct addrinfo hints, *ai = NULL, *a;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char portstr[8];
-	int fd = -1, one = 1, zero = 0, rc, any = addr == NULL || *addr == '\0';
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-	/* Every address: one dual-stack socket; IPv4 alone where IPv6 is off. */
-	hints.ai_family = any ? AF_INET6 : AF_UNSPEC;
-	snprintf(portstr, sizeof(portstr), "%u", port);
-	rc = getaddrinfo(any ? "::" : addr, portstr, &hints, &ai);
-	if (rc != 0 && !any) {
-		xerr_set(err, XE_CONFIG, "%s: '%s' is not an IP address", key, addr);
-		return -1;
-	}
-	errno = EAFNOSUPPORT;
-	for (a = rc == 0 ? ai : NULL; a != NULL; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (fd < 0)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (any)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-		if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 8) == 0)
-			break;
-		rc = errno;
-		close(fd);
-		fd = -1;
-		errno = rc;
-	}
-	if (ai != NULL)
-		freeaddrinfo(ai);
-	if (fd < 0 && any) {
-		struct sockaddr_in sin;
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons(port);
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (fd >= 0) {
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-			if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 8) < 0) {
-				rc = errno;
-				close(fd);
-				fd = -1;
-				errno = rc;
-			}
-		}
-	}
-	if (fd < 0) {
-		xerr_set(err, XE_UNAVAILABLE, "cannot listen on %s port %u: %s (see %s)",
-			 any ? "every address" : addr, port, strerror(errno), key);
-		return -1;
-	}
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	*bound = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-		       : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	return fd;
-}
 
 enum xerr_code s5b_listener_open(struct s5b_listener **out, const char *addr,
 				 unsigned short port, const char *hash, long handshake_ms,

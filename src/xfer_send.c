@@ -19,6 +19,7 @@
 #include "job.h"
 #include "jid.h"
 #include "log.h"
+#include "net.h"
 #include "oob.h"
 #include "progress.h"
 #include "s5b.h"
@@ -572,7 +573,7 @@ static int sender_hosts(struct sender *snd, struct s5b_listener *l, struct s5b_h
 
 	if (l != NULL) {
 		port = s5b_listener_port(l);
-		na = s5b_advertised(session_fd(snd->s), snd->acct->s5b_listen,
+		na = net_advertised(session_fd(snd->s), snd->acct->s5b_listen,
 				    snd->acct->s5b_address, addrs, S5B_MAX_HOSTS - 1, &port);
 		for (i = 0; i < na; i++, n++) {
 			snprintf(h[n].jid, sizeof(h[n].jid), "%s", session_jid(snd->s));
@@ -628,7 +629,7 @@ static int sender_s5b_hosts(struct sender *snd, const char *sid, char *hash,
 	if (a->s5b_listen != NULL) {
 		char host[256];
 		unsigned short port = 0;
-		hostport_parse(a->s5b_listen, host, sizeof(host), &port);
+		net_hostport_parse(a->s5b_listen, host, sizeof(host), &port);
 		s5b_listener_open(l, host, port, hash, budget, &lerr);
 	} else {
 		s5b_listener_open(l, NULL, 0, hash, budget, &lerr);

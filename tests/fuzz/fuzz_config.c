@@ -7,7 +7,7 @@
  *      (not itself of the form "*@...", a pattern) is always allowed by
  *      itself, by its bare form and, with a localpart, by "*@DOMAIN";
  *      every word goes through config_jid_word_ok();
- *   2  the rest goes through hostport_parse(), config_parse_size() and
+ *   2  the rest goes through net_hostport_parse(), config_parse_size() and
  *      config_parse_methods(), which must keep their contracts.
  * Build and run it with scripts/fuzz. */
 #include <assert.h>
@@ -19,6 +19,7 @@
 
 #include "../../src/config.h"
 #include "../../src/jid.h"
+#include "../../src/net.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -95,7 +96,7 @@ static void values(const char *s)
 	long long v = -1;
 	int ms[4], i, k;
 
-	if (hostport_parse(s, host, sizeof(host), &port) == 0)
+	if (net_hostport_parse(s, host, sizeof(host), &port) == 0)
 		assert(host[0] != '\0' && strlen(host) < sizeof(host));
 	if (config_parse_size(s, &v) == 0)
 		assert(v >= 0 && v <= (1LL << 62));

@@ -1,0 +1,49 @@
+/* net.h — the socket helpers every transport uses (S5B, OOB).
+ *
+ * Addresses: HOST[:PORT] parsing, loopback and address-literal checks, the
+ * local addresses a listener advertises. Listening: one non-blocking TCP
+ * listener for S5B and OOB.
+ *
+ * Nothing here logs; workers (job.h) may call every function. */
+#ifndef XFER_NET_H
+#define XFER_NET_H
+
+#include <stddef.h>
+
+#include "xerr.h"
+
+#define NET_MAX_ADDRS 12	/* local addresses net_advertised() considers */
+
+/* "HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 address into
+ * host and *port (left as is when absent). 0, or -1 if malformed. */
+int net_hostport_parse(const char *s, char *host, size_t hlen, unsigned short *port);
+
+/* 1 if host is a loopback name or address (localhost, 127/8, ::1). */
+int net_host_is_loopback(const char *host);
+
+/* 1 if host is an IPv4 or IPv6 address (not a name). */
+int net_is_address(const char *host);
+
+/* The addresses to advertise for a listener bound to every address: the
+ * local address of the XMPP connection first (the one most likely to be
+ * reachable by peers of the same server), then each up interface address;
+ * loopback only when the XMPP connection itself is over loopback (the
+ * server, and so perhaps the peer, is on this host); no IPv6 link-local.
+ * Returns the count written to out (max entries of 64 bytes). */
+int net_local_addrs(int xmpp_fd, char (*out)[64], int max);
+
+/* A listening TCP socket (non-blocking) on addr (NULL or "": every
+ * address, IPv6 and IPv4) and port (0: ephemeral); *bound gets the port.
+ * key names the config key in messages. Returns the fd, or -1 with err. */
+int net_listen(const char *addr, unsigned short port, unsigned short *bound, const char *key,
+	       struct xerr *err);
+
+/* What peers are told to connect to for a listener: address (HOST[:PORT],
+ * an override whose port replaces *port), else a specific listen address
+ * (ADDR[:PORT]), else net_local_addrs() (at most NET_MAX_ADDRS). *port
+ * starts as the listener's. Returns the count written to out (max
+ * entries). Used by S5B and OOB. */
+int net_advertised(int xmpp_fd, const char *listen, const char *address, char (*out)[256],
+		   int max, unsigned short *port);
+
+#endif

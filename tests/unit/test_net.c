@@ -1,0 +1,138 @@
+/* Unit tests for net.c: HOST:PORT parsing, the loopback and address
+ * checks, and the local addresses a listener advertises (over a real
+ * loopback connection). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../../src/net.h"
+#include "tap.h"
+
+static void test_hostport(void)
+{
+	char host[64];
+	unsigned short port;
+
+	port = 7;
+	ok(net_hostport_parse("example.org", host, sizeof(host), &port) == 0 &&
+	   strcmp(host, "example.org") == 0 && port == 7, "host alone keeps the port");
+	ok(net_hostport_parse("10.0.0.1:8010", host, sizeof(host), &port) == 0 &&
+	   strcmp(host, "10.0.0.1") == 0 && port == 8010, "address:port");
+	ok(net_hostport_parse("[2001:db8::1]:9", host, sizeof(host), &port) == 0 &&
+	   strcmp(host, "2001:db8::1") == 0 && port == 9, "[v6]:port");
+	port = 3;
+	ok(net_hostport_parse("2001:db8::1", host, sizeof(host), &port) == 0 &&
+	   strcmp(host, "2001:db8::1") == 0 && port == 3, "bare v6");
+	ok(net_hostport_parse("h:0", host, sizeof(host), &port) < 0, "port 0 refused");
+	ok(net_hostport_parse("h:65536", host, sizeof(host), &port) < 0, "port 65536 refused");
+	ok(net_hostport_parse("h:-1", host, sizeof(host), &port) < 0, "negative port refused");
+	ok(net_hostport_parse("h:", host, sizeof(host), &port) < 0, "empty port refused");
+	ok(net_hostport_parse(":80", host, sizeof(host), &port) < 0, "empty host refused");
+	ok(net_hostport_parse("[::1", host, sizeof(host), &port) < 0, "unclosed bracket refused");
+	ok(net_hostport_parse("[::1]x", host, sizeof(host), &port) < 0, "junk after bracket refused");
+	ok(net_hostport_parse("a b", host, sizeof(host), &port) < 0, "space refused");
+	ok(net_hostport_parse("", host, sizeof(host), &port) < 0, "empty refused");
+}
+
+static void test_loopback(void)
+{
+	static const struct { const char *host; int want; } cases[] = {
+		{ "localhost", 1 }, { "LOCALHOST", 1 }, { "127.0.0.1", 1 }, { "127.9.8.7", 1 },
+		{ "::1", 1 }, { "0:0:0:0:0:0:0:1", 1 }, { "128.0.0.1", 0 }, { "10.0.0.1", 0 },
+		{ "::2", 0 }, { "localhost.example.org", 0 }, { "example.org", 0 }, { "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok(net_host_is_loopback(cases[i].host) == cases[i].want, "loopback: '%s'",
+		   cases[i].host);
+	ok(net_host_is_loopback(NULL) == 0, "loopback: NULL");
+}
+
+static void test_is_address(void)
+{
+	static const struct { const char *host; int want; } cases[] = {
+		{ "127.0.0.1", 1 }, { "0.0.0.0", 1 }, { "::", 1 }, { "2001:db8::1", 1 },
+		{ "::ffff:10.0.0.1", 1 }, { "localhost", 0 }, { "example.org", 0 },
+		{ "10.0.0", 0 }, { "256.0.0.1", 0 }, { "[::1]", 0 }, { "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok(net_is_address(cases[i].host) == cases[i].want, "address: '%s'",
+		   cases[i].host);
+}
+
+/* The advertised addresses: the XMPP connection's local address first;
+ * loopback only when that connection is over loopback. */
+static void test_local_addrs(void)
+{
+	char addrs[8][64];
+	struct xerr err;
+	unsigned short port;
+	int l, c, a, n, i, loop = 0;
+	struct sockaddr_in sin;
+
+	xerr_clear(&err);
+	n = net_local_addrs(-1, addrs, 8);
+	for (i = 0; i < n; i++)
+		loop |= strncmp(addrs[i], "127.", 4) == 0 || strcmp(addrs[i], "::1") == 0;
+	ok(!loop, "without a loopback XMPP connection, no loopback address (%d addresses)", n);
+
+	l = net_listen("127.0.0.1", 0, &port, "test", &err);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok(l >= 0 && connect(c, (struct sockaddr *)&sin, sizeof(sin)) == 0, "a loopback connection");
+	n = net_local_addrs(c, addrs, 8);
+	ok(n >= 1 && strcmp(addrs[0], "127.0.0.1") == 0,
+	   "over loopback: its local address comes first (%s)", n >= 1 ? addrs[0] : "none");
+	for (i = 1, a = 1; i < n; i++)
+		a &= strcmp(addrs[i], "127.0.0.1") != 0;
+	ok(a, "  and is not repeated");
+	close(c);
+	if (l >= 0)
+		close(l);
+}
+
+/* What a listener advertises: the override, else a specific listen
+ * address, else the local addresses. */
+static void test_advertised(void)
+{
+	char out[4][256], local[4][64];
+	unsigned short port = 7000;
+	int n;
+
+	ok(net_advertised(-1, "10.0.0.1", "files.example.org:8010", out, 4, &port) == 1,
+	   "advertised: the address override alone");
+	is_str(out[0], "files.example.org", "  its host");
+	ok(port == 8010, "  its port replaces the listener's");
+	port = 7000;
+	ok(net_advertised(-1, NULL, "[2001:db8::1]", out, 4, &port) == 1 && port == 7000,
+	   "advertised: an override without a port keeps the listener's");
+	is_str(out[0], "2001:db8::1", "  the bare v6 address");
+	ok(net_advertised(-1, "10.0.0.1:99", NULL, out, 4, &port) == 1 && port == 7000,
+	   "advertised: a specific listen address, the listener's port");
+	is_str(out[0], "10.0.0.1", "  that address");
+	n = net_local_addrs(-1, local, 4);
+	ok(net_advertised(-1, "0.0.0.0", NULL, out, 4, &port) == n &&
+	   (n == 0 || strcmp(out[0], local[0]) == 0),
+	   "advertised: listening on every address, the local addresses (%d)", n);
+	ok(net_advertised(-1, NULL, "bad host", out, 4, &port) == 0,
+	   "advertised: a malformed override gives nothing");
+	ok(net_advertised(-1, NULL, "x.org", out, 0, &port) == 0, "advertised: no room");
+}
+
+int main(void)
+{
+	test_hostport();
+	test_loopback();
+	test_is_address();
+	test_local_addrs();
+	test_advertised();
+	return tap_done();
+}

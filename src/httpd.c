@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "httpd.h"
 #include "httpreq.h"
+#include "net.h"
 
 #define HTTPD_CHUNK (1 << 20)		/* bytes per sendfile() call */
 #define HTTPD_LINGER_MS 1000		/* reading what a client still sends before close */
@@ -23,29 +24,21 @@
  * too slow or answered), or stop serving. */
 enum conn { CONN_NEXT, CONN_DROP, CONN_CANCELLED, CONN_FAILED };
 
-static int cancelled(const struct pollfd *p)
-{
-	return p->fd >= 0 && (p->revents & (POLLIN | POLLHUP | POLLERR)) != 0;
-}
-
 /* Waits until fd has events, ms pass or cancel_fd is readable. The
  * caller retries its I/O and checks its own deadline after every return,
- * so an interrupted poll needs no special case. Returns CONN_NEXT to go
- * on, or CONN_CANCELLED / CONN_FAILED. */
+ * so a timeout is not a case of its own. Returns CONN_NEXT to go on, or
+ * CONN_CANCELLED / CONN_FAILED. */
 static enum conn wait_fd(const struct httpd_args *a, int fd, short events, long long ms,
 			 struct xerr *err)
 {
-	struct pollfd p[2] = {
-		{ .fd = fd, .events = events },
-		{ .fd = a->cancel_fd, .events = POLLIN },
-	};
+	enum net_rc rc = net_wait(fd, events, a->cancel_fd,
+				  ms > HTTPD_FOREVER ? HTTPD_FOREVER : (long)ms);
 
-	ms = ms < 0 ? 0 : ms > HTTPD_FOREVER ? HTTPD_FOREVER : ms;
-	if (poll(p, 2, (int)ms) < 0 && errno != EINTR) {
+	if (rc == NET_EPOLL) {
 		xerr_set(err, XE_SOFTWARE, "HTTP server: poll: %s", strerror(errno));
 		return CONN_FAILED;
 	}
-	return cancelled(&p[1]) ? CONN_CANCELLED : CONN_NEXT;
+	return rc == NET_CANCELLED ? CONN_CANCELLED : CONN_NEXT;
 }
 
 static int would_block(void)

@@ -1,10 +1,12 @@
 /* net.c — see net.h */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "net.h"
 
 int net_hostport_parse(const char *s, char *host, size_t hlen, unsigned short *port)
@@ -222,4 +225,24 @@ int net_listen(const char *addr, unsigned short port, unsigned short *bound, con
 	*bound = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
 		       : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	return fd;
+}
+
+enum net_rc net_wait(int fd, short events, int cancel_fd, long ms)
+{
+	struct pollfd p[2] = {
+		{ .fd = fd, .events = events },
+		{ .fd = cancel_fd, .events = POLLIN },
+	};
+	long long deadline = clock_ms() + (ms > 0 ? ms : 0), left;
+	int n;
+
+	do {
+		left = deadline - clock_ms();
+		n = poll(p, 2, left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return NET_EPOLL;
+	if (p[1].revents != 0)
+		return NET_CANCELLED;
+	return n > 0 ? NET_OK : NET_TIMEOUT;
 }

@@ -2,17 +2,28 @@
  *
  * Addresses: HOST[:PORT] parsing, loopback and address-literal checks, the
  * local addresses a listener advertises. Listening: one non-blocking TCP
- * listener for S5B and OOB.
+ * listener for S5B and OOB. Waiting: one poll() that includes a cancel fd,
+ * for the workers' loops (job.h: no job blocks where its cancel cannot
+ * end it).
  *
  * Nothing here logs; workers (job.h) may call every function. */
 #ifndef XFER_NET_H
 #define XFER_NET_H
 
+#include <poll.h>
 #include <stddef.h>
 
 #include "xerr.h"
 
 #define NET_MAX_ADDRS 12	/* local addresses net_advertised() considers */
+
+/* What a wait came to. */
+enum net_rc {
+	NET_OK,		/* fd has one of the events (or an error or hangup to read) */
+	NET_TIMEOUT,	/* ms passed */
+	NET_CANCELLED,	/* cancel_fd is readable, hung up or not open; wins over fd */
+	NET_EPOLL,	/* poll() failed; errno says why */
+};
 
 /* "HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 address into
  * host and *port (left as is when absent). 0, or -1 if malformed. */
@@ -45,5 +56,10 @@ int net_listen(const char *addr, unsigned short port, unsigned short *bound, con
  * entries). Used by S5B and OOB. */
 int net_advertised(int xmpp_fd, const char *listen, const char *address, char (*out)[256],
 		   int max, unsigned short *port);
+
+/* Waits until fd (-1: none) has events (POLLIN, POLLOUT), ms pass (below
+ * 0: no wait) or cancel_fd (-1: none) is readable. Signals do not end it
+ * early: an interrupted poll() is resumed for what is left of ms. */
+enum net_rc net_wait(int fd, short events, int cancel_fd, long ms);
 
 #endif

@@ -208,12 +208,12 @@ static int send_all(struct job *j, int fd, const unsigned char *buf, size_t n,
 {
 	size_t off = 0;
 	ssize_t w;
-	int rc;
+	enum net_rc rc;
 
 	while (off < n) {
-		rc = job_wait_fd(j, fd, POLLOUT, (long)(deadline - clock_ms()));
-		if (rc <= 0) {
-			snprintf(why, wlen, "%s", rc == 0 ? "timed out" : "cancelled");
+		rc = net_wait(fd, POLLOUT, j->cancel_fd, (long)(deadline - clock_ms()));
+		if (rc != NET_OK) {
+			snprintf(why, wlen, "%s", rc == NET_TIMEOUT ? "timed out" : "cancelled");
 			return -1;
 		}
 		w = send(fd, buf + off, n - off, MSG_NOSIGNAL);
@@ -236,7 +236,7 @@ static int client_handshake(struct job *j, int fd, const char *hash, long long d
 	struct socks5 p;
 	size_t n, used, off;
 	ssize_t r;
-	int rc;
+	enum net_rc rc;
 	enum socks5_event ev;
 
 	socks5_init(&p, SOCKS5_CLIENT);
@@ -244,9 +244,10 @@ static int client_handshake(struct job *j, int fd, const char *hash, long long d
 	if (send_all(j, fd, out, n, deadline, why, wlen) < 0)
 		return -1;
 	for (;;) {
-		rc = job_wait_fd(j, fd, POLLIN, (long)(deadline - clock_ms()));
-		if (rc <= 0) {
-			snprintf(why, wlen, "%s", rc == 0 ? "no SOCKS5 answer in time" : "cancelled");
+		rc = net_wait(fd, POLLIN, j->cancel_fd, (long)(deadline - clock_ms()));
+		if (rc != NET_OK) {
+			snprintf(why, wlen, "%s", rc == NET_TIMEOUT ? "no SOCKS5 answer in time"
+				 : "cancelled");
 			return -1;
 		}
 		/* Read no further than the handshake: data may follow it. */
@@ -284,7 +285,8 @@ static int connect_one(struct job *j, const struct s5b_host *h, long long deadli
 {
 	struct addrinfo *ai = NULL, *a;
 	char gave[96];
-	int fd = -1, rc, soerr;
+	int fd = -1, soerr;
+	enum net_rc rc = NET_OK;
 	socklen_t sl;
 
 	/* The name is the peer's: the lookup counts against the deadline. */
@@ -301,20 +303,20 @@ static int connect_one(struct job *j, const struct s5b_host *h, long long deadli
 			continue;
 		}
 		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
-			rc = job_wait_fd(j, fd, POLLOUT, (long)(deadline - clock_ms()));
+			rc = net_wait(fd, POLLOUT, j->cancel_fd, (long)(deadline - clock_ms()));
 			soerr = 0;
 			sl = sizeof(soerr);
-			if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+			if (rc == NET_OK && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
 			    soerr == 0)
 				break;
-			snprintf(why, wlen, "%s", rc == 0 ? "connect timed out" : rc < 0 ? "cancelled"
-				 : strerror(soerr));
+			snprintf(why, wlen, "%s", rc == NET_TIMEOUT ? "connect timed out"
+				 : rc != NET_OK ? "cancelled" : strerror(soerr));
 		} else {
 			snprintf(why, wlen, "%s", strerror(errno));
 		}
 		close(fd);
 		fd = -1;
-		if (rc < 0 || clock_ms() >= deadline)
+		if (rc == NET_CANCELLED || rc == NET_EPOLL || clock_ms() >= deadline)
 			break;
 	}
 	freeaddrinfo(ai);
@@ -324,6 +326,7 @@ static int connect_one(struct job *j, const struct s5b_host *h, long long deadli
 void s5b_connect_job(struct job *j)
 {
 	struct s5b_connect *c = j->arg;
+	enum net_rc rc;
 	int i, fd;
 
 	c->used = -1;
@@ -339,7 +342,8 @@ void s5b_connect_job(struct job *j)
 		}
 		if (fd >= 0)
 			close(fd);
-		if (job_wait_fd(j, -1, 0, 0) < 0)
+		rc = net_wait(-1, 0, j->cancel_fd, 0);
+		if (rc == NET_CANCELLED || rc == NET_EPOLL)
 			break;
 	}
 	xerr_set(&j->err, XE_UNAVAILABLE, "no streamhost could be reached");
@@ -353,7 +357,7 @@ void s5b_send_job(struct job *j)
 	off_t off = 0;
 	ssize_t w;
 	char c;
-	int rc;
+	enum net_rc rc;
 
 	atomic_store(&j->total, d->size);
 	while (off < d->size) {
@@ -374,13 +378,13 @@ void s5b_send_job(struct job *j)
 				 : XE_IO, "sending: %s", strerror(errno));
 			return;
 		}
-		rc = job_wait_fd(j, d->sock, POLLOUT, d->idle_ms);
-		if (rc == 0) {
+		rc = net_wait(d->sock, POLLOUT, j->cancel_fd, d->idle_ms);
+		if (rc == NET_TIMEOUT) {
 			xerr_set(&j->err, XE_TEMPFAIL, "the receiver took no data for %ld s",
 				 d->idle_ms / 1000);
 			return;
 		}
-		if (rc < 0) {
+		if (rc != NET_OK) {
 			xerr_set(&j->err, XE_SIGNAL, "cancelled");
 			return;
 		}
@@ -389,13 +393,13 @@ void s5b_send_job(struct job *j)
 	 * storing the file (a reset: it refused the file). */
 	shutdown(d->sock, SHUT_WR);
 	for (;;) {
-		rc = job_wait_fd(j, d->sock, POLLIN, d->idle_ms);
-		if (rc == 0) {
+		rc = net_wait(d->sock, POLLIN, j->cancel_fd, d->idle_ms);
+		if (rc == NET_TIMEOUT) {
 			xerr_set(&j->err, XE_TEMPFAIL, "the receiver did not confirm the end of "
 				 "the file within %ld s", d->idle_ms / 1000);
 			return;
 		}
-		if (rc < 0) {
+		if (rc != NET_OK) {
 			xerr_set(&j->err, XE_SIGNAL, "cancelled");
 			return;
 		}
@@ -431,7 +435,7 @@ void s5b_recv_job(struct job *j)
 	unsigned char *buf = malloc(S5B_CHUNK);
 	long long got = 0;
 	ssize_t r;
-	int rc;
+	enum net_rc rc;
 
 	atomic_store(&j->total, d->size);
 	if (buf == NULL) {
@@ -459,13 +463,13 @@ void s5b_recv_job(struct job *j)
 			xerr_set(&j->err, XE_UNAVAILABLE, "receiving: %s", strerror(errno));
 			goto fail;
 		}
-		rc = job_wait_fd(j, d->sock, POLLIN, d->idle_ms);
-		if (rc == 0) {
+		rc = net_wait(d->sock, POLLIN, j->cancel_fd, d->idle_ms);
+		if (rc == NET_TIMEOUT) {
 			xerr_set(&j->err, XE_TEMPFAIL, "no data for %ld s (--idle-timeout)",
 				 d->idle_ms / 1000);
 			goto fail;
 		}
-		if (rc < 0) {
+		if (rc != NET_OK) {
 			xerr_set(&j->err, XE_SIGNAL, "cancelled");
 			goto fail;
 		}
@@ -476,8 +480,7 @@ void s5b_recv_job(struct job *j)
 		/* The hash may follow the data: wait for it, a while. */
 		long waited = 0;
 		while (!atomic_load(&d->hash_posted) && waited < d->hash_wait_ms) {
-			struct pollfd p = { j->cancel_fd, POLLIN, 0 };
-			if (poll(&p, 1, 20) > 0) {
+			if (net_wait(-1, 0, j->cancel_fd, 20) == NET_CANCELLED) {
 				xerr_set(&j->err, XE_SIGNAL, "cancelled");
 				goto fail;
 			}

@@ -1,12 +1,13 @@
 /* Unit tests for net.c: HOST:PORT parsing, the loopback and address
- * checks, and the local addresses a listener advertises (over a real
- * loopback connection). */
+ * checks, the local addresses a listener advertises (over a real
+ * loopback connection), and the cancellable wait. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../../src/clock.h"
 #include "../../src/net.h"
 #include "tap.h"
 
@@ -127,6 +128,40 @@ static void test_advertised(void)
 	ok(net_advertised(-1, NULL, "x.org", out, 0, &port) == 0, "advertised: no room");
 }
 
+/* The one cancellable wait: ready, timeout, and a cancel that wins. */
+static void test_wait(void)
+{
+	int data[2], idle[2], cancel[2];
+	long long t0;
+
+	if (pipe(data) < 0 || pipe(idle) < 0 || pipe(cancel) < 0) {
+		ok(0, "wait: pipes");
+		return;
+	}
+	(void)!write(data[1], "x", 1);
+	ok(net_wait(data[0], POLLIN, cancel[0], 1000) == NET_OK, "wait: a readable fd is ready");
+	t0 = clock_ms();
+	ok(net_wait(idle[0], POLLIN, cancel[0], 50) == NET_TIMEOUT && clock_ms() - t0 >= 50,
+	   "wait: nothing to read times out after ms");
+	ok(net_wait(-1, 0, -1, 0) == NET_TIMEOUT, "wait: no fds, no time: a timeout");
+	(void)!write(cancel[1], "x", 1);
+	ok(net_wait(data[0], POLLIN, cancel[0], 1000) == NET_CANCELLED,
+	   "wait: cancel wins over a ready fd");
+	ok(net_wait(-1, 0, cancel[0], 0) == NET_CANCELLED, "wait: cancel alone, no time");
+	close(cancel[0]);
+	close(cancel[1]);
+	if (pipe(cancel) < 0)
+		return;
+	close(cancel[1]);
+	ok(net_wait(idle[0], POLLIN, cancel[0], 1000) == NET_CANCELLED,
+	   "wait: a cancel pipe whose writer closed cancels");
+	close(cancel[0]);
+	close(data[0]);
+	close(data[1]);
+	close(idle[0]);
+	close(idle[1]);
+}
+
 int main(void)
 {
 	test_hostport();
@@ -134,5 +169,6 @@ int main(void)
 	test_is_address();
 	test_local_addrs();
 	test_advertised();
+	test_wait();
 	return tap_done();
 }

@@ -46,31 +46,31 @@ static int would_block(void)
 	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
+/* What the end of a send means for the connection: a client that is
+ * gone or takes nothing is dropped; a failing poll() stops the server. */
+static enum conn sent(enum net_rc rc, const struct xerr *e, struct xerr *err)
+{
+	switch (rc) {
+	case NET_OK:
+		return CONN_NEXT;
+	case NET_CANCELLED:
+		return CONN_CANCELLED;
+	case NET_EPOLL:
+		xerr_set(err, XE_SOFTWARE, "HTTP server: %s", e->msg);
+		return CONN_FAILED;
+	default:
+		return CONN_DROP;	/* the client went away, or takes nothing */
+	}
+}
+
 /* Sends all of buf, giving the client idle_ms for each bit of progress. */
 static enum conn send_all(const struct httpd_args *a, int fd, const char *buf, size_t len,
 			  struct xerr *err)
 {
-	long long last = clock_ms();
-	size_t off = 0;
+	struct xerr e;
 
-	while (off < len) {
-		ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
-		enum conn c;
-
-		if (n > 0) {
-			off += (size_t)n;
-			last = clock_ms();
-			continue;
-		}
-		if (n < 0 && !would_block())
-			return CONN_DROP;	/* the client went away */
-		if (clock_ms() - last >= a->idle_ms)
-			return CONN_DROP;	/* it takes nothing */
-		c = wait_fd(a, fd, POLLOUT, a->idle_ms - (clock_ms() - last), err);
-		if (c != CONN_NEXT)
-			return c;
-	}
-	return CONN_NEXT;
+	xerr_clear(&e);
+	return sent(net_send_all(fd, buf, len, a->cancel_fd, a->idle_ms, &e), &e, err);
 }
 
 /* The errors of sendfile() that are about the file, not the client. */

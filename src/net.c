@@ -246,3 +246,62 @@ enum net_rc net_wait(int fd, short events, int cancel_fd, long ms)
 		return NET_CANCELLED;
 	return n > 0 ? NET_OK : NET_TIMEOUT;
 }
+
+/* The failure of a call on a socket, from errno. */
+static enum net_rc sys_failed(enum net_rc rc, struct xerr *err)
+{
+	xerr_set(err, errno == ECONNRESET || errno == EPIPE ? XE_UNAVAILABLE : XE_IO, "%s",
+		 strerror(errno));
+	return rc;
+}
+
+/* After a write that would block: waits for fd to take bytes, within
+ * idle_ms of the last progress. NET_OK: try again (which tells whether
+ * it still blocks); else err is set. */
+static enum net_rc wait_writable(int fd, int cancel_fd, long idle_ms, long long last,
+				 struct xerr *err)
+{
+	long long left = idle_ms - (clock_ms() - last);
+
+	if (left <= 0) {
+		xerr_set(err, XE_TEMPFAIL, "no byte taken for %ld ms", idle_ms);
+		return NET_TIMEOUT;
+	}
+	switch (net_wait(fd, POLLOUT, cancel_fd, (long)left)) {
+	case NET_CANCELLED:
+		xerr_set(err, XE_SIGNAL, "cancelled");
+		return NET_CANCELLED;
+	case NET_EPOLL:
+		xerr_set(err, XE_SOFTWARE, "poll: %s", strerror(errno));
+		return NET_EPOLL;
+	default:
+		return NET_OK;
+	}
+}
+
+enum net_rc net_send_all(int fd, const void *buf, size_t n, int cancel_fd, long idle_ms,
+			 struct xerr *err)
+{
+	const char *p = buf;
+	long long last = clock_ms();
+	size_t off = 0;
+	enum net_rc rc;
+
+	while (off < n) {
+		ssize_t w = send(fd, p + off, n - off, MSG_NOSIGNAL);
+
+		if (w > 0) {
+			off += (size_t)w;
+			last = clock_ms();
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return sys_failed(NET_EPEER, err);
+		rc = wait_writable(fd, cancel_fd, idle_ms, last, err);
+		if (rc != NET_OK)
+			return rc;
+	}
+	return NET_OK;
+}

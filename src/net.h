@@ -2,11 +2,17 @@
  *
  * Addresses: HOST[:PORT] parsing, loopback and address-literal checks, the
  * local addresses a listener advertises. Listening: one non-blocking TCP
- * listener for S5B and OOB. Waiting: one poll() that includes a cancel fd,
- * for the workers' loops (job.h: no job blocks where its cancel cannot
- * end it).
+ * listener for S5B and OOB. I/O for the workers' loops: one poll() that
+ * includes a cancel fd (job.h: no job blocks where its cancel cannot end
+ * it), and one send of a whole buffer on a non-blocking socket that loops
+ * over short writes, retries EINTR and never raises SIGPIPE
+ * (MSG_NOSIGNAL).
  *
- * Nothing here logs; workers (job.h) may call every function. */
+ * Nothing here logs; workers (job.h) may call every function. errno
+ * becomes text here: net_wait() leaves errno for its caller to read at
+ * once; the others fill a struct xerr with plain words (the strerror()
+ * text alone for a failing socket) that a caller passes on, or replaces by
+ * its own after looking at the result code. */
 #ifndef XFER_NET_H
 #define XFER_NET_H
 
@@ -17,12 +23,17 @@
 
 #define NET_MAX_ADDRS 12	/* local addresses net_advertised() considers */
 
-/* What a wait came to. */
+/* What a wait or a send came to. */
 enum net_rc {
-	NET_OK,		/* fd has one of the events (or an error or hangup to read) */
-	NET_TIMEOUT,	/* ms passed */
+	NET_OK,		/* net_wait(): fd has one of the events (or an error or
+			 * hangup to read); a send: all of it went out */
+	NET_TIMEOUT,	/* net_wait(): ms passed; a send: the peer took no byte
+			 * for idle_ms */
 	NET_CANCELLED,	/* cancel_fd is readable, hung up or not open; wins over fd */
-	NET_EPOLL,	/* poll() failed; errno says why */
+	NET_EPOLL,	/* poll() failed; errno says why (net_wait()), or err */
+	NET_EPEER,	/* a send: the socket failed (a reset, the peer is gone);
+			 * err: XE_UNAVAILABLE for a reset or broken pipe, else
+			 * XE_IO, and the strerror() text */
 };
 
 /* "HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 address into
@@ -61,5 +72,14 @@ int net_advertised(int xmpp_fd, const char *listen, const char *address, char (*
  * 0: no wait) or cancel_fd (-1: none) is readable. Signals do not end it
  * early: an interrupted poll() is resumed for what is left of ms. */
 enum net_rc net_wait(int fd, short events, int cancel_fd, long ms);
+
+/* Sends the n bytes of buf on the non-blocking socket fd, waiting with
+ * net_wait() when it would block; gives up when the peer takes no byte
+ * for idle_ms (counted from the start and from each bit of progress).
+ * Every result but NET_OK fills err (XE_TEMPFAIL, XE_SIGNAL, XE_SOFTWARE
+ * "poll: ..." or as NET_EPEER says); an err already set keeps its first
+ * failure (xerr_set()), so pass a cleared one. */
+enum net_rc net_send_all(int fd, const void *buf, size_t n, int cancel_fd, long idle_ms,
+			 struct xerr *err);
 
 #endif

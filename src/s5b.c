@@ -202,30 +202,21 @@ void s5b_listener_close(struct s5b_listener *l)
 
 /* ---- connecting ---- */
 
-/* Writes all of buf within the deadline. 0, or -1 with why set. */
-static int send_all(struct job *j, int fd, const unsigned char *buf, size_t n,
+/* Writes a SOCKS5 message within the deadline. 0, or -1 with why set. */
+static int send_msg(struct job *j, int fd, const unsigned char *buf, size_t n,
 		    long long deadline, char *why, size_t wlen)
 {
-	size_t off = 0;
-	ssize_t w;
+	struct xerr e;
 	enum net_rc rc;
 
-	while (off < n) {
-		rc = net_wait(fd, POLLOUT, j->cancel_fd, (long)(deadline - clock_ms()));
-		if (rc != NET_OK) {
-			snprintf(why, wlen, "%s", rc == NET_TIMEOUT ? "timed out" : "cancelled");
-			return -1;
-		}
-		w = send(fd, buf + off, n - off, MSG_NOSIGNAL);
-		if (w < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (w < 0) {
-			snprintf(why, wlen, "%s", strerror(errno));
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	return 0;
+	xerr_clear(&e);
+	rc = net_send_all(fd, buf, n, j->cancel_fd, (long)(deadline - clock_ms()), &e);
+	if (rc == NET_OK)
+		return 0;
+	/* A failing socket: e holds the strerror() text alone. */
+	snprintf(why, wlen, "%.*s", (int)wlen - 1, rc == NET_TIMEOUT ? "timed out"
+		 : rc == NET_EPEER ? e.msg : "cancelled");
+	return -1;
 }
 
 /* The SOCKS5 client side on a connected socket. 0, or -1 with why. */
@@ -241,7 +232,7 @@ static int client_handshake(struct job *j, int fd, const char *hash, long long d
 
 	socks5_init(&p, SOCKS5_CLIENT);
 	n = socks5_greeting(out);
-	if (send_all(j, fd, out, n, deadline, why, wlen) < 0)
+	if (send_msg(j, fd, out, n, deadline, why, wlen) < 0)
 		return -1;
 	for (;;) {
 		rc = net_wait(fd, POLLIN, j->cancel_fd, (long)(deadline - clock_ms()));
@@ -265,7 +256,7 @@ static int client_handshake(struct job *j, int fd, const char *hash, long long d
 				break;
 			if (ev == SOCKS5_METHOD_OK) {
 				n = socks5_request(out, hash);
-				if (send_all(j, fd, out, n, deadline, why, wlen) < 0)
+				if (send_msg(j, fd, out, n, deadline, why, wlen) < 0)
 					return -1;
 			} else if (ev == SOCKS5_CONNECTED) {
 				return 0;

@@ -1,7 +1,9 @@
 /* Unit tests for net.c: HOST:PORT parsing, the loopback and address
  * checks, the local addresses a listener advertises (over a real
- * loopback connection), and the cancellable wait. */
+ * loopback connection), the cancellable wait and the send of a whole
+ * buffer. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -162,6 +164,39 @@ static void test_wait(void)
 	close(idle[1]);
 }
 
+/* One send of a whole buffer: all of it, a peer that takes nothing, a
+ * cancel, a peer that is gone. */
+static void test_send_all(void)
+{
+	static char big[4 << 20];
+	char got[16] = { 0 };
+	int sv[2], cancel[2];
+	struct xerr err;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) < 0 || pipe(cancel) < 0) {
+		ok(0, "send: socketpair");
+		return;
+	}
+	xerr_clear(&err);
+	ok(net_send_all(sv[0], "hello", 5, cancel[0], 1000, &err) == NET_OK &&
+	   read(sv[1], got, sizeof(got) - 1) == 5, "send: a small buffer goes out whole");
+	is_str(got, "hello", "  as it was");
+	ok(net_send_all(sv[0], big, sizeof(big), cancel[0], 100, &err) == NET_TIMEOUT &&
+	   err.code == XE_TEMPFAIL, "send: a peer that takes nothing times out (%s)", err.msg);
+	(void)!write(cancel[1], "x", 1);
+	xerr_clear(&err);
+	ok(net_send_all(sv[0], big, sizeof(big), cancel[0], 5000, &err) == NET_CANCELLED &&
+	   err.code == XE_SIGNAL, "send: a cancel ends the wait for room");
+	close(sv[1]);
+	xerr_clear(&err);
+	ok(net_send_all(sv[0], "x", 1, -1, 1000, &err) == NET_EPEER &&
+	   err.code == XE_UNAVAILABLE, "send: a peer that is gone is an error, not SIGPIPE");
+	is_str(err.msg, strerror(EPIPE), "  with the system's words alone");
+	close(sv[0]);
+	close(cancel[0]);
+	close(cancel[1]);
+}
+
 int main(void)
 {
 	test_hostport();
@@ -170,5 +205,6 @@ int main(void)
 	test_local_addrs();
 	test_advertised();
 	test_wait();
+	test_send_all();
 	return tap_done();
 }

@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,7 +14,6 @@
 #include "httpreq.h"
 #include "net.h"
 
-#define HTTPD_CHUNK (1 << 20)		/* bytes per sendfile() call */
 #define HTTPD_LINGER_MS 1000		/* reading what a client still sends before close */
 #define HTTPD_LINGER_BYTES (1 << 20)
 #define HTTPD_FOREVER 1000000000	/* ms: the longest poll; waiting for clients loops */
@@ -48,7 +46,7 @@ static int would_block(void)
 
 /* What the end of a send means for the connection: a client that is
  * gone or takes nothing is dropped; a failing poll() stops the server. */
-static enum conn sent(enum net_rc rc, const struct xerr *e, struct xerr *err)
+static enum conn send_result(enum net_rc rc, const struct xerr *e, struct xerr *err)
 {
 	switch (rc) {
 	case NET_OK:
@@ -63,63 +61,39 @@ static enum conn sent(enum net_rc rc, const struct xerr *e, struct xerr *err)
 	}
 }
 
-/* Sends all of buf, giving the client idle_ms for each bit of progress. */
-static enum conn send_all(const struct httpd_args *a, int fd, const char *buf, size_t len,
-			  struct xerr *err)
+/* Sends the response head, giving the client idle_ms for each bit of
+ * progress. */
+static enum conn send_head(const struct httpd_args *a, int fd, const char *buf, size_t len,
+			   struct xerr *err)
 {
 	struct xerr e;
 
 	xerr_clear(&e);
-	return sent(net_send_all(fd, buf, len, a->cancel_fd, a->idle_ms, &e), &e, err);
+	return send_result(net_send_all(fd, buf, len, a->cancel_fd, a->idle_ms, &e), &e, err);
 }
 
-/* The errors of sendfile() that are about the file, not the client. */
-static int file_error(int e)
-{
-	return e == EIO || e == EBADF || e == EINVAL || e == ENOMEM || e == EOVERFLOW ||
-	       e == ESPIPE || e == ENOSYS;
-}
-
+/* Sends the file, giving the client idle_ms for each bit of progress. */
 static enum conn send_body(const struct httpd_args *a, int fd, struct xerr *err)
 {
-	long long last = clock_ms();
-	off_t off = 0;
+	struct xerr e;
+	long long off = 0;
+	enum net_rc rc;
 
-	if (a->sent != NULL)
-		*a->sent = 0;
-	while (off < a->size) {
-		long long left = a->size - (long long)off;
-		ssize_t n = sendfile(fd, a->file_fd, &off, left < HTTPD_CHUNK ? (size_t)left
-									    : HTTPD_CHUNK);
-		enum conn c;
-
-		if (n > 0) {
-			if (a->sent != NULL)
-				*a->sent = (long long)off;
-			last = clock_ms();
-			continue;
-		}
-		if (n == 0) {
-			xerr_set(err, XE_IO, "the file being offered shrank to %lld of %lld bytes",
-				 (long long)off, a->size);
-			return CONN_FAILED;
-		}
-		if (!would_block()) {
-			if (!file_error(errno))
-				return CONN_DROP;	/* the client went away */
-			xerr_set(err, XE_IO, "cannot read the file being offered: %s",
-				 strerror(errno));
-			return CONN_FAILED;
-		}
-		if (clock_ms() - last >= a->idle_ms)
-			return CONN_DROP;
-		c = wait_fd(a, fd, POLLOUT, a->idle_ms - (clock_ms() - last), err);
-		if (c != CONN_NEXT)
-			return c;
+	xerr_clear(&e);
+	rc = net_sendfile_all(fd, a->file_fd, a->size, a->cancel_fd, a->idle_ms, a->sent, &off,
+			      &e);
+	if (rc == NET_SHORT) {
+		xerr_set(err, XE_IO, "the file being offered shrank to %lld of %lld bytes", off,
+			 a->size);
+		return CONN_FAILED;
 	}
-	if (a->served != NULL)
+	if (rc == NET_EFILE) {
+		xerr_set(err, XE_IO, "cannot read the file being offered: %s", e.msg);
+		return CONN_FAILED;
+	}
+	if (rc == NET_OK && a->served != NULL)
 		(*a->served)++;
-	return CONN_NEXT;
+	return send_result(rc, &e, err);
 }
 
 /* Reads the request head within head_ms, until the parser says DONE or
@@ -212,7 +186,7 @@ static enum conn serve_client(const struct httpd_args *a, int fd, struct xerr *e
 		len = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n"
 			       "%sConnection: close\r\n\r\n", status, reason(status),
 			       status == 405 ? "Allow: GET, HEAD\r\n" : "");
-	c = send_all(a, fd, head, (size_t)len, err);
+	c = send_head(a, fd, head, (size_t)len, err);
 	if (c == CONN_NEXT && status == 200 && r.method == HTTPREQ_GET)
 		c = send_body(a, fd, err);
 	if (c != CONN_NEXT)

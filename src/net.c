@@ -6,11 +6,13 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -304,4 +306,53 @@ enum net_rc net_send_all(int fd, const void *buf, size_t n, int cancel_fd, long 
 			return rc;
 	}
 	return NET_OK;
+}
+
+/* The errors of sendfile() that are about the file, not the peer. */
+static int file_error(int e)
+{
+	return e == EIO || e == EBADF || e == EINVAL || e == ENOMEM || e == EOVERFLOW ||
+	       e == ESPIPE || e == ENOSYS;
+}
+
+enum net_rc net_sendfile_all(int sock, int file_fd, long long size, int cancel_fd,
+			     long idle_ms, _Atomic long long *progress, long long *sent,
+			     struct xerr *err)
+{
+	long long last = clock_ms();
+	off_t off = 0;
+	enum net_rc rc = NET_OK;
+
+	if (progress != NULL)
+		atomic_store(progress, 0);
+	while (off < size) {
+		long long left = size - (long long)off;
+		size_t chunk = left < NET_CHUNK ? (size_t)left : NET_CHUNK;
+		ssize_t w = sendfile(sock, file_fd, &off, chunk);
+
+		if (w > 0) {
+			if (progress != NULL)
+				atomic_store(progress, (long long)off);
+			last = clock_ms();
+			continue;
+		}
+		if (w == 0) {
+			xerr_set(err, XE_IO, "the file ended at %lld of %lld bytes",
+				 (long long)off, size);
+			rc = NET_SHORT;
+			break;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			rc = sys_failed(file_error(errno) ? NET_EFILE : NET_EPEER, err);
+			break;
+		}
+		rc = wait_writable(sock, cancel_fd, idle_ms, last, err);
+		if (rc != NET_OK)
+			break;
+	}
+	if (sent != NULL)
+		*sent = (long long)off;
+	return rc;
 }

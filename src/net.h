@@ -4,9 +4,11 @@
  * local addresses a listener advertises. Listening: one non-blocking TCP
  * listener for S5B and OOB. I/O for the workers' loops: one poll() that
  * includes a cancel fd (job.h: no job blocks where its cancel cannot end
- * it), and one send of a whole buffer on a non-blocking socket that loops
- * over short writes, retries EINTR and never raises SIGPIPE
- * (MSG_NOSIGNAL).
+ * it), one send of a whole buffer and one of a whole file (sendfile()) on
+ * a non-blocking socket, which loop over short writes, retry EINTR and
+ * give up on a peer that takes nothing. send() never raises SIGPIPE
+ * (MSG_NOSIGNAL); sendfile() can, so the process ignores SIGPIPE, as
+ * signals_init() does.
  *
  * Nothing here logs; workers (job.h) may call every function. errno
  * becomes text here: net_wait() leaves errno for its caller to read at
@@ -34,7 +36,13 @@ enum net_rc {
 	NET_EPEER,	/* a send: the socket failed (a reset, the peer is gone);
 			 * err: XE_UNAVAILABLE for a reset or broken pipe, else
 			 * XE_IO, and the strerror() text */
+	NET_EFILE,	/* net_sendfile_all(): reading the file failed; err as
+			 * for NET_EPEER */
+	NET_SHORT,	/* net_sendfile_all(): the file ended before size bytes;
+			 * err: XE_IO */
 };
+
+#define NET_CHUNK (1 << 20)	/* bytes per sendfile() call */
 
 /* "HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 address into
  * host and *port (left as is when absent). 0, or -1 if malformed. */
@@ -81,5 +89,17 @@ enum net_rc net_wait(int fd, short events, int cancel_fd, long ms);
  * failure (xerr_set()), so pass a cleared one. */
 enum net_rc net_send_all(int fd, const void *buf, size_t n, int cancel_fd, long idle_ms,
 			 struct xerr *err);
+
+/* Sends size bytes of file_fd from offset 0 (its file offset does not
+ * move) on the non-blocking socket sock with sendfile(), NET_CHUNK at a
+ * time, waiting and giving up as net_send_all() does. *progress (may be
+ * NULL; another thread may read it) is 0 at the start and the bytes sent
+ * after each call; *sent (may be NULL) gets the bytes sent, whatever the
+ * result. Errors of sendfile() that are about the file (EIO, EBADF,
+ * EINVAL, ENOMEM, EOVERFLOW, ESPIPE, ENOSYS) are NET_EFILE, the others
+ * NET_EPEER. Every result but NET_OK fills err. */
+enum net_rc net_sendfile_all(int sock, int file_fd, long long size, int cancel_fd,
+			     long idle_ms, _Atomic long long *progress, long long *sent,
+			     struct xerr *err);
 
 #endif

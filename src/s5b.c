@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,7 +20,7 @@
 #include "s5b.h"
 
 #define S5B_PENDING 4		/* handshakes in progress at the listener */
-#define S5B_CHUNK (1 << 20)	/* bytes per sendfile() / read() */
+#define S5B_CHUNK (1 << 20)	/* bytes per read() */
 
 void s5b_hash(const char *sid, const char *requester, const char *target,
 	      char out[SOCKS5_HASH_LEN + 1])
@@ -345,40 +344,32 @@ void s5b_connect_job(struct job *j)
 void s5b_send_job(struct job *j)
 {
 	struct s5b_send *d = j->arg;
-	off_t off = 0;
+	struct xerr e;
 	ssize_t w;
 	char c;
 	enum net_rc rc;
 
 	atomic_store(&j->total, d->size);
-	while (off < d->size) {
-		size_t n = d->size - off > S5B_CHUNK ? S5B_CHUNK : (size_t)(d->size - off);
-		w = sendfile(d->sock, d->file_fd, &off, n);
-		if (w > 0) {
-			atomic_store(&j->bytes, (long long)off);
-			continue;
-		}
-		if (w == 0) {
-			xerr_set(&j->err, XE_IO, "the file became shorter while it was sent");
-			return;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN) {
-			xerr_set(&j->err, errno == ECONNRESET || errno == EPIPE ? XE_UNAVAILABLE
-				 : XE_IO, "sending: %s", strerror(errno));
-			return;
-		}
-		rc = net_wait(d->sock, POLLOUT, j->cancel_fd, d->idle_ms);
-		if (rc == NET_TIMEOUT) {
-			xerr_set(&j->err, XE_TEMPFAIL, "the receiver took no data for %ld s",
-				 d->idle_ms / 1000);
-			return;
-		}
-		if (rc != NET_OK) {
-			xerr_set(&j->err, XE_SIGNAL, "cancelled");
-			return;
-		}
+	xerr_clear(&e);
+	rc = net_sendfile_all(d->sock, d->file_fd, d->size, j->cancel_fd, d->idle_ms, &j->bytes,
+			      NULL, &e);
+	switch (rc) {
+	case NET_OK:
+		break;
+	case NET_SHORT:
+		xerr_set(&j->err, XE_IO, "the file became shorter while it was sent");
+		return;
+	case NET_EPEER:
+	case NET_EFILE:
+		xerr_set(&j->err, e.code, "sending: %s", e.msg);
+		return;
+	case NET_TIMEOUT:
+		xerr_set(&j->err, XE_TEMPFAIL, "the receiver took no data for %ld s",
+			 d->idle_ms / 1000);
+		return;
+	default:
+		xerr_set(&j->err, XE_SIGNAL, "cancelled");
+		return;
 	}
 	/* All sent: half-close, and wait for the receiver to close after
 	 * storing the file (a reset: it refused the file). */

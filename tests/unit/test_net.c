@@ -1,10 +1,12 @@
 /* Unit tests for net.c: HOST:PORT parsing, the loopback and address
  * checks, the local addresses a listener advertises (over a real
- * loopback connection), the cancellable wait and the send of a whole
- * buffer. */
+ * loopback connection), the cancellable wait and the sends of a whole
+ * buffer and a whole file. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -197,8 +199,52 @@ static void test_send_all(void)
 	close(cancel[1]);
 }
 
+/* One send of a whole file: all of it with progress, a file shorter
+ * than announced, a file that cannot be read, a peer that takes nothing. */
+static void test_sendfile_all(void)
+{
+	static char buf[1000];
+	char path[] = "/tmp/test_net.XXXXXX";
+	_Atomic long long progress = -1;
+	long long sent = -1;
+	int sv[2], fd;
+	struct xerr err;
+
+	fd = mkstemp(path);
+	if (fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) < 0) {
+		ok(0, "sendfile: temp file and socketpair");
+		return;
+	}
+	unlink(path);
+	memset(buf, 'a', sizeof(buf));
+	(void)!write(fd, buf, sizeof(buf));
+	xerr_clear(&err);
+	ok(net_sendfile_all(sv[0], fd, 1000, -1, 1000, &progress, &sent, &err) == NET_OK &&
+	   sent == 1000 && progress == 1000, "sendfile: the whole file, progress counted");
+	ok(read(sv[1], buf, sizeof(buf)) == 1000 && lseek(fd, 0, SEEK_CUR) == 1000,
+	   "  it arrives, and the file offset did not move");
+	ok(net_sendfile_all(sv[0], fd, 1500, -1, 1000, NULL, &sent, &err) == NET_SHORT &&
+	   sent == 1000 && err.code == XE_IO, "sendfile: a file shorter than its size");
+	(void)!read(sv[1], buf, sizeof(buf));
+	xerr_clear(&err);
+	ok(net_sendfile_all(sv[0], -1, 10, -1, 1000, NULL, NULL, &err) == NET_EFILE &&
+	   err.code == XE_IO, "sendfile: a file that cannot be read (%s)", err.msg);
+	ok(ftruncate(fd, 64 << 20) == 0, "sendfile: a 64 MiB file");
+	xerr_clear(&err);
+	ok(net_sendfile_all(sv[0], fd, 64 << 20, -1, 100, &progress, &sent, &err) == NET_TIMEOUT
+	   && err.code == XE_TEMPFAIL && sent > 0 && sent < 64 << 20 && sent == progress,
+	   "sendfile: a peer that takes nothing times out, progress counted");
+	close(sv[1]);
+	xerr_clear(&err);
+	ok(net_sendfile_all(sv[0], fd, 64 << 20, -1, 100, NULL, NULL, &err) == NET_EPEER &&
+	   err.code == XE_UNAVAILABLE, "sendfile: a peer that is gone (%s)", err.msg);
+	close(fd);
+	close(sv[0]);
+}
+
 int main(void)
 {
+	signal(SIGPIPE, SIG_IGN); /* sendfile() raises it, as in xfer */
 	test_hostport();
 	test_loopback();
 	test_is_address();
@@ -206,5 +252,6 @@ int main(void)
 	test_advertised();
 	test_wait();
 	test_send_all();
+	test_sendfile_all();
 	return tap_done();
 }

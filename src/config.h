@@ -106,16 +106,6 @@ int config_parse_size(const char *s, long long *out);
 
 #define CONFIG_MAX_CONCURRENT 4	/* default of max_concurrent */
 
-/* 1 if jid (a full or bare JID) is allowed by list (words separated by
- * spaces or commas): a bare JID allows every resource, a full JID only
- * itself, "*@DOMAIN" every account at DOMAIN and "*@*.DOMAIN" every
- * account at a subdomain of DOMAIN (not DOMAIN itself). */
-int config_jid_allowed(const char *list, const char *jid);
-
-/* 0 if word is a JID or a pattern that accept_from takes; else -1 with a
- * short reason in *why. */
-int config_jid_word_ok(const char *word, const char **why);
-
 void config_free(struct config *cfg);
 
 #endif

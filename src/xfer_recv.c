@@ -114,7 +114,7 @@ static const char *rx_method(const struct rx *x)
 
 static int allowed(struct receiver *r, const char *from)
 {
-	return from != NULL && config_jid_allowed(r->allow, from);
+	return from != NULL && jid_allowed(r->allow, from);
 }
 
 static void rx_unlink(struct receiver *r, struct rx *x)
@@ -1327,7 +1327,7 @@ enum xerr_code receiver_allow_list(const char *accept_from, const char **from, c
 
 	*out = NULL;
 	for (i = 0; from != NULL && from[i] != NULL; i++) {
-		if (config_jid_word_ok(from[i], &why) < 0)
+		if (jid_word_ok(from[i], &why) < 0)
 			return xerr_set(err, XE_USAGE, "--from '%s' is not a JID or a pattern like "
 					"*@example.org: %s", from[i], why);
 		len += strlen(from[i]) + 1;

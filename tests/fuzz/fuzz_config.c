@@ -1,12 +1,12 @@
 /* libFuzzer target for the configuration parser and the accept_from
- * allow-list (config.c). The first byte, modulo 3, chooses the mode:
+ * allow-list (config.c, jid.c). The first byte, modulo 3, chooses the mode:
  *   0  the rest is an xfer.conf, through config_parse() (fmemopen); of an
  *      accepted file every account's accept_from words pass
- *      config_jid_word_ok() and its own JID is a valid one;
- *   1  the rest is "LIST\nJID": config_jid_allowed(LIST, JID), and a JID
+ *      jid_word_ok() and its own JID is a valid one;
+ *   1  the rest is "LIST\nJID": jid_allowed(LIST, JID), and a JID
  *      (not itself of the form "*@...", a pattern) is always allowed by
  *      itself, by its bare form and, with a localpart, by "*@DOMAIN";
- *      every word goes through config_jid_word_ok();
+ *      every word goes through jid_word_ok();
  *   2  the rest goes through net_hostport_parse(), config_parse_size() and
  *      config_parse_methods(), which must keep their contracts.
  * Build and run it with scripts/fuzz. */
@@ -32,7 +32,7 @@ static void words_ok(const char *list, int must)
 		abort();
 	for (w = strtok_r(copy, " ,\t", &save); w != NULL; w = strtok_r(NULL, " ,\t", &save)) {
 		why = NULL;
-		if (config_jid_word_ok(w, &why) < 0)
+		if (jid_word_ok(w, &why) < 0)
 			assert(!must && why != NULL);
 	}
 	free(copy);
@@ -77,14 +77,14 @@ static void allow(const char *s)
 	if (list == NULL)
 		abort();
 	words_ok(list, 0);
-	(void)config_jid_allowed(list, jid);
+	(void)jid_allowed(list, jid);
 	/* "*@..." is always a pattern, even when it is also a JID. */
 	if (jid_parse(jid, &j, NULL) == 0 && strpbrk(jid, " ,\t") == NULL &&
 	    strncmp(jid, "*@", 2) != 0) {
-		assert(config_jid_allowed(jid_bare(&j, own, sizeof(own)), jid) == 1);
-		assert(config_jid_allowed(jid, jid) == 1);
+		assert(jid_allowed(jid_bare(&j, own, sizeof(own)), jid) == 1);
+		assert(jid_allowed(jid, jid) == 1);
 		snprintf(own, sizeof(own), "*@%s", j.domain);
-		assert(config_jid_allowed(own, jid) == (j.local[0] != '\0'));
+		assert(jid_allowed(own, jid) == (j.local[0] != '\0'));
 	}
 	free(list);
 }

@@ -425,42 +425,6 @@ static void test_load(void)
 	rmdir(dir);
 }
 
-static void test_allowed(void)
-{
-	static const struct {
-		const char *list, *jid;
-		int want;
-	} cases[] = {
-		{ "alice@example.org", "alice@example.org/phone", 1 },
-		{ "alice@example.org", "ALICE@Example.ORG/phone", 1 },
-		{ "alice@example.org/home", "alice@example.org/phone", 0 },
-		{ "alice@example.org/home", "alice@example.org/home", 1 },
-		{ "bob@x.org, alice@example.org", "alice@example.org", 1 },
-		{ "*@example.org", "anyone@example.org/r", 1 },
-		{ "*@example.org", "anyone@EXAMPLE.org", 1 },
-		{ "*@example.org", "anyone@sub.example.org", 0 },
-		{ "*@example.org", "anyone@badexample.org", 0 },
-		{ "*@example.org", "example.org", 0 },
-		{ "*@*.example.org", "a@sub.example.org/r", 1 },
-		{ "*@*.example.org", "a@deep.sub.example.org", 1 },
-		{ "*@*.example.org", "a@example.org", 0 },
-		{ "*@*.example.org", "a@badexample.org", 0 },
-		{ "*@*.example.org", "a@.example.org", 0 },
-		{ "*@*.example.org", "sub.example.org", 0 },
-		{ "*@example.org.", "a@example.org", 1 },
-		{ "*@*.example.org.", "a@sub.example.org", 1 },
-		{ "*@*.example.org.", "a@example.org", 0 },
-		{ "carol@x.org *@example.org", "carol@x.org/r", 1 },
-		{ "", "alice@example.org", 0 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ok(config_jid_allowed(cases[i].list, cases[i].jid) == cases[i].want,
-		   "allowed: '%s' by '%s' is %d", cases[i].jid, cases[i].list, cases[i].want);
-	ok(config_jid_allowed(NULL, "a@b.c") == 0, "allowed: no list");
-}
-
 int main(void)
 {
 	test_parse();
@@ -472,6 +436,5 @@ int main(void)
 	test_password_cmd();
 	test_path();
 	test_load();
-	test_allowed();
 	return tap_done();
 }

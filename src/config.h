@@ -92,8 +92,9 @@ struct account *config_account(struct config *cfg, const char *name, struct xerr
 enum xerr_code config_check_files(const struct config *cfg, const struct account *a,
 				  struct xerr *err);
 
-/* Makes acct->password available: runs password_cmd through /bin/sh if set
- * and keeps the first line of its output. */
+/* Makes acct->password available: when the file sets none, runs
+ * password_cmd (password.h: through /bin/sh, the first line of its
+ * output) and keeps its answer. */
 enum xerr_code account_resolve_password(struct account *acct, struct xerr *err);
 
 /* Parses a list of method names ("ibb", separated by spaces or commas) into

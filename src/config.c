@@ -255,181 +255,236 @@ static enum xerr_code config_section(struct config *cfg, char *line, int lineno,
 	return *cur != NULL ? XE_OK : err->code;
 }
 
+/* One "key = value" line being applied to an account. */
+struct setting {
+	const struct config *cfg;
+	struct account *a;
+	const struct config_key *k;
+	const char *value;
+	int line;
+	void *field;		/* the member of a that k names */
+};
+
+/* A copy of the value into the field (a char *). */
+static enum xerr_code set_copy(const struct setting *s, struct xerr *err)
+{
+	char *copy = strdup(s->value);
+
+	if (copy == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	*(char **)s->field = copy;
+	return XE_OK;
+}
+
+static enum xerr_code set_string(const struct setting *s, struct xerr *err)
+{
+	if (*s->value == '\0')
+		return xerr_set(err, XE_CONFIG, "%s:%d: empty value for '%s'",
+				s->cfg->path, s->line, s->k->name);
+	return set_copy(s, err);
+}
+
+/* A file name; a leading "~/" is $HOME. */
+static enum xerr_code set_path(const struct setting *s, struct xerr *err)
+{
+	const char *home = getenv("HOME");
+	char *copy;
+
+	if (s->field == (void *)&s->a->cafile)
+		s->a->cafile_line = s->line;
+	if (*s->value == '\0')
+		return xerr_set(err, XE_CONFIG, "%s:%d: empty value for '%s'",
+				s->cfg->path, s->line, s->k->name);
+	if (strncmp(s->value, "~/", 2) != 0)
+		return set_copy(s, err);
+	if (home == NULL || *home == '\0')
+		return xerr_set(err, XE_CONFIG, "%s:%d: '%s' starts with ~/ but HOME is "
+				"not set", s->cfg->path, s->line, s->k->name);
+	copy = malloc(strlen(home) + strlen(s->value));
+	if (copy == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	sprintf(copy, "%s%s", home, s->value + 1);
+	*(char **)s->field = copy;
+	return XE_OK;
+}
+
+/* The value as a whole decimal number from lo to hi, into *v; -1 if it is
+ * not one. */
+static int number_in(const char *value, long lo, long hi, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || *v < lo || *v > hi)
+		return -1;
+	return 0;
+}
+
+static enum xerr_code set_port(const struct setting *s, struct xerr *err)
+{
+	long v;
+
+	if (number_in(s->value, 1, 65535, &v) < 0)
+		return xerr_set(err, XE_CONFIG, "%s:%d: port must be a number "
+				"from 1 to 65535, not '%s'", s->cfg->path, s->line, s->value);
+	*(unsigned short *)s->field = (unsigned short)v;
+	return XE_OK;
+}
+
+/* ibb_block_size, ibb_window, max_concurrent: an int within the type's
+ * bounds. */
+static enum xerr_code set_int(const struct setting *s, struct xerr *err)
+{
+	long lo = s->k->type == CT_BLOCK ? 512 : 1;
+	long hi = s->k->type == CT_BLOCK ? 65535 : s->k->type == CT_WINDOW ? 256 : 100;
+	long v;
+
+	if (number_in(s->value, lo, hi, &v) < 0)
+		return xerr_set(err, XE_CONFIG, "%s:%d: %s must be a number from %ld to "
+				"%ld, not '%s'", s->cfg->path, s->line, s->k->name, lo, hi,
+				s->value);
+	*(int *)s->field = (int)v;
+	return XE_OK;
+}
+
+static enum xerr_code set_seconds(const struct setting *s, struct xerr *err)
+{
+	long v;
+
+	if (number_in(s->value, 1, 600, &v) < 0)
+		return xerr_set(err, XE_CONFIG, "%s:%d: %s must be a number of seconds "
+				"from 1 to 600, not '%s'", s->cfg->path, s->line, s->k->name,
+				s->value);
+	*(int *)s->field = (int)v;
+	return XE_OK;
+}
+
+static enum xerr_code set_size(const struct setting *s, struct xerr *err)
+{
+	long long v;
+
+	if (config_parse_size(s->value, &v) < 0)
+		return xerr_set(err, XE_CONFIG, "%s:%d: max_size must be a number of "
+				"bytes with an optional K, M, G or T suffix, not '%s'",
+				s->cfg->path, s->line, s->value);
+	*(long long *)s->field = v;
+	return XE_OK;
+}
+
+static enum xerr_code set_methods(const struct setting *s, struct xerr *err)
+{
+	char bad[64];
+
+	if (config_parse_methods(s->value, (int *)s->field, 4, bad) < 0)
+		return xerr_set(err, XE_CONFIG, "%s:%d: unknown method '%s' in methods "
+				"(known: s5b, ibb, oob)", s->cfg->path, s->line, bad);
+	return XE_OK;
+}
+
+/* accept_from: every word a JID or a pattern (jid_word_ok()). */
+static enum xerr_code set_jids(const struct setting *s, struct xerr *err)
+{
+	char *copy = strdup(s->value), *w, *save = NULL;
+	const char *why;
+
+	if (copy == NULL)
+		return xerr_set(err, XE_SOFTWARE, "out of memory");
+	for (w = strtok_r(copy, " ,\t", &save); w != NULL; w = strtok_r(NULL, " ,\t", &save)) {
+		if (jid_word_ok(w, &why) < 0) {
+			xerr_set(err, XE_CONFIG, "%s:%d: '%s' in accept_from is not a JID "
+				 "or a pattern like *@example.org (%s)", s->cfg->path, s->line,
+				 w, why);
+			free(copy);
+			return err->code;
+		}
+	}
+	free(copy);
+	return set_copy(s, err);
+}
+
+/* *_listen (an IP address) and *_address (a host name too), each with an
+ * optional :PORT. */
+static enum xerr_code set_hostport(const struct setting *s, struct xerr *err)
+{
+	char host[256];
+	unsigned short port = 0;
+	int listen = s->k->type == CT_LISTEN;
+
+	if (net_hostport_parse(s->value, host, sizeof(host), &port) < 0 ||
+	    (listen && !net_is_address(host)))
+		return xerr_set(err, XE_CONFIG, "%s:%d: %s must be %s, optionally with "
+				":PORT, not '%s'", s->cfg->path, s->line, s->k->name,
+				listen ? "an IP address" : "a host name or IP address", s->value);
+	return set_copy(s, err);
+}
+
+static enum xerr_code set_proxy(const struct setting *s, struct xerr *err)
+{
+	struct jid j;
+	const char *why = "";
+
+	if (strcmp(s->value, "none") != 0 && (jid_parse(s->value, &j, &why) < 0 ||
+					       j.local[0] != '\0' || j.resource[0] != '\0'))
+		return xerr_set(err, XE_CONFIG, "%s:%d: s5b_proxy must be a service JID "
+				"(like proxy.example.org) or none, not '%s'%s%s", s->cfg->path,
+				s->line, s->value, *why ? ": " : "", why);
+	return set_copy(s, err);
+}
+
+static enum xerr_code set_yesno(const struct setting *s, struct xerr *err)
+{
+	if (strcmp(s->value, "yes") != 0 && strcmp(s->value, "no") != 0)
+		return xerr_set(err, XE_CONFIG, "%s:%d: %s must be yes or no, not '%s'",
+				s->cfg->path, s->line, s->k->name, s->value);
+	*(int *)s->field = strcmp(s->value, "yes") == 0 ? 1 : -1;
+	return XE_OK;
+}
+
+static enum xerr_code set_log(const struct setting *s, struct xerr *err)
+{
+	if (!log_spec_ok(s->value))
+		return xerr_set(err, XE_CONFIG, "%s:%d: log must be syslog, stderr or "
+				"an absolute file name, not '%s'", s->cfg->path, s->line, s->value);
+	return set_copy(s, err);
+}
+
+static enum xerr_code set_tls(const struct setting *s, struct xerr *err)
+{
+	enum tls_mode *mode = s->field;
+
+	if (strcmp(s->value, "required") == 0)
+		*mode = TLS_REQUIRED;
+	else if (strcmp(s->value, "trust") == 0)
+		*mode = TLS_TRUST;
+	else if (strcmp(s->value, "off") == 0)
+		*mode = TLS_OFF;
+	else
+		return xerr_set(err, XE_CONFIG, "%s:%d: tls must be required, "
+				"trust or off, not '%s'", s->cfg->path, s->line, s->value);
+	s->a->tls_line = s->line;
+	return XE_OK;
+}
+
+/* The checker and setter of each value type. */
+static enum xerr_code (*const setters[])(const struct setting *s, struct xerr *err) = {
+	[CT_STRING] = set_string,	[CT_PATH] = set_path,
+	[CT_PORT] = set_port,		[CT_TLS] = set_tls,
+	[CT_METHODS] = set_methods,	[CT_JIDS] = set_jids,
+	[CT_BLOCK] = set_int,		[CT_WINDOW] = set_int,
+	[CT_SIZE] = set_size,		[CT_LISTEN] = set_hostport,
+	[CT_HOSTPORT] = set_hostport,	[CT_PROXY] = set_proxy,
+	[CT_SECONDS] = set_seconds,	[CT_COUNT] = set_int,
+	[CT_LOG] = set_log,		[CT_YESNO] = set_yesno,
+};
+
 static enum xerr_code config_value(struct config *cfg, struct account *a,
 				   const struct config_key *k, const char *value,
 				   int lineno, struct xerr *err)
 {
-	void *field = (char *)a + k->offset;
+	struct setting s = { cfg, a, k, value, lineno, (char *)a + k->offset };
 
-	switch (k->type) {
-	case CT_STRING: {
-		char *copy;
-		if (*value == '\0')
-			return xerr_set(err, XE_CONFIG, "%s:%d: empty value for '%s'",
-					cfg->path, lineno, k->name);
-		copy = strdup(value);
-		if (copy == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		*(char **)field = copy;
-		break;
-	}
-	case CT_PATH: {
-		const char *home = getenv("HOME");
-		char *copy;
-		if (field == (void *)&a->cafile)
-			a->cafile_line = lineno;
-		if (*value == '\0')
-			return xerr_set(err, XE_CONFIG, "%s:%d: empty value for '%s'",
-					cfg->path, lineno, k->name);
-		if (strncmp(value, "~/", 2) == 0 && (home == NULL || *home == '\0'))
-			return xerr_set(err, XE_CONFIG, "%s:%d: '%s' starts with ~/ but HOME is "
-					"not set", cfg->path, lineno, k->name);
-		if (strncmp(value, "~/", 2) == 0) {
-			copy = malloc(strlen(home) + strlen(value));
-			if (copy != NULL)
-				sprintf(copy, "%s%s", home, value + 1);
-		} else {
-			copy = strdup(value);
-		}
-		if (copy == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		*(char **)field = copy;
-		break;
-	}
-	case CT_PORT: {
-		char *end;
-		long v;
-		errno = 0;
-		v = strtol(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' || v < 1 || v > 65535)
-			return xerr_set(err, XE_CONFIG, "%s:%d: port must be a number "
-					"from 1 to 65535, not '%s'", cfg->path, lineno, value);
-		*(unsigned short *)field = (unsigned short)v;
-		break;
-	}
-	case CT_METHODS: {
-		char bad[64];
-		if (config_parse_methods(value, (int *)field, 4, bad) < 0)
-			return xerr_set(err, XE_CONFIG, "%s:%d: unknown method '%s' in methods "
-					"(known: s5b, ibb, oob)", cfg->path, lineno, bad);
-		break;
-	}
-	case CT_JIDS: {
-		char *copy = strdup(value), *w, *save = NULL;
-		const char *why;
-		if (copy == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		for (w = strtok_r(copy, " ,\t", &save); w != NULL; w = strtok_r(NULL, " ,\t", &save)) {
-			if (jid_word_ok(w, &why) < 0) {
-				xerr_set(err, XE_CONFIG, "%s:%d: '%s' in accept_from is not a JID "
-					 "or a pattern like *@example.org (%s)", cfg->path, lineno,
-					 w, why);
-				free(copy);
-				return err->code;
-			}
-		}
-		free(copy);
-		if ((*(char **)field = strdup(value)) == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		break;
-	}
-	case CT_BLOCK:
-	case CT_WINDOW: {
-		long lo = k->type == CT_BLOCK ? 512 : 1, hi = k->type == CT_BLOCK ? 65535 : 256;
-		char *end;
-		long v;
-		errno = 0;
-		v = strtol(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' || v < lo || v > hi)
-			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be a number from %ld to "
-					"%ld, not '%s'", cfg->path, lineno, k->name, lo, hi, value);
-		*(int *)field = (int)v;
-		break;
-	}
-	case CT_SIZE: {
-		long long v;
-		if (config_parse_size(value, &v) < 0)
-			return xerr_set(err, XE_CONFIG, "%s:%d: max_size must be a number of "
-					"bytes with an optional K, M, G or T suffix, not '%s'",
-					cfg->path, lineno, value);
-		*(long long *)field = v;
-		break;
-	}
-	case CT_LISTEN:
-	case CT_HOSTPORT: {
-		char host[256];
-		unsigned short port = 0;
-		if (net_hostport_parse(value, host, sizeof(host), &port) < 0 ||
-		    (k->type == CT_LISTEN && !net_is_address(host)))
-			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be %s, optionally with "
-					":PORT, not '%s'", cfg->path, lineno, k->name,
-					k->type == CT_LISTEN ? "an IP address" : "a host name or IP "
-					"address", value);
-		if ((*(char **)field = strdup(value)) == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		break;
-	}
-	case CT_PROXY: {
-		struct jid j;
-		const char *why = "";
-		if (strcmp(value, "none") != 0 && (jid_parse(value, &j, &why) < 0 ||
-						   j.local[0] != '\0' || j.resource[0] != '\0'))
-			return xerr_set(err, XE_CONFIG, "%s:%d: s5b_proxy must be a service JID "
-					"(like proxy.example.org) or none, not '%s'%s%s", cfg->path,
-					lineno, value, *why ? ": " : "", why);
-		if ((*(char **)field = strdup(value)) == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		break;
-	}
-	case CT_SECONDS: {
-		char *end;
-		long v;
-		errno = 0;
-		v = strtol(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' || v < 1 || v > 600)
-			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be a number of seconds "
-					"from 1 to 600, not '%s'", cfg->path, lineno, k->name, value);
-		*(int *)field = (int)v;
-		break;
-	}
-	case CT_COUNT: {
-		char *end;
-		long v;
-		errno = 0;
-		v = strtol(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' || v < 1 || v > 100)
-			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be a number from 1 to "
-					"100, not '%s'", cfg->path, lineno, k->name, value);
-		*(int *)field = (int)v;
-		break;
-	}
-	case CT_YESNO:
-		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
-			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be yes or no, not '%s'",
-					cfg->path, lineno, k->name, value);
-		*(int *)field = strcmp(value, "yes") == 0 ? 1 : -1;
-		break;
-	case CT_LOG:
-		if (!log_spec_ok(value))
-			return xerr_set(err, XE_CONFIG, "%s:%d: log must be syslog, stderr or "
-					"an absolute file name, not '%s'", cfg->path, lineno, value);
-		if ((*(char **)field = strdup(value)) == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		break;
-	case CT_TLS:
-		if (strcmp(value, "required") == 0)
-			*(enum tls_mode *)field = TLS_REQUIRED;
-		else if (strcmp(value, "trust") == 0)
-			*(enum tls_mode *)field = TLS_TRUST;
-		else if (strcmp(value, "off") == 0)
-			*(enum tls_mode *)field = TLS_OFF;
-		else
-			return xerr_set(err, XE_CONFIG, "%s:%d: tls must be required, "
-					"trust or off, not '%s'", cfg->path, lineno, value);
-		a->tls_line = lineno;
-		break;
-	}
-	return XE_OK;
+	return setters[k->type](&s, err);
 }
 
 static enum xerr_code config_assignment(struct config *cfg, char *line, int lineno,

@@ -1,5 +1,6 @@
 /* libFuzzer target for the configuration parser and the accept_from
- * allow-list (config.c, jid.c). The first byte, modulo 3, chooses the mode:
+ * allow-list (config.c, confkey.c, jid.c). The first byte, modulo 3,
+ * chooses the mode:
  *   0  the rest is an xfer.conf, through config_parse() (fmemopen); of an
  *      accepted file every account's accept_from words pass
  *      jid_word_ok() and its own JID is a valid one;

@@ -1,5 +1,6 @@
-/* Unit tests for config.c: good files, every error path, file modes,
- * password_cmd, the config path search and account selection. */
+/* Unit tests for config.c and confkey.c: good files, every error path,
+ * file modes, password_cmd (password.c), the config path search and
+ * account selection. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

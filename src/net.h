@@ -77,8 +77,9 @@ int net_advertised(int xmpp_fd, const char *listen, const char *address, char (*
 		   int max, unsigned short *port);
 
 /* Waits until fd (-1: none) has events (POLLIN, POLLOUT), ms pass (below
- * 0: no wait) or cancel_fd (-1: none) is readable. Signals do not end it
- * early: an interrupted poll() is resumed for what is left of ms. */
+ * 0: no wait; above INT_MAX: INT_MAX) or cancel_fd (-1: none) is
+ * readable. Signals do not end it early: an interrupted poll() is resumed
+ * for what is left of ms. */
 enum net_rc net_wait(int fd, short events, int cancel_fd, long ms);
 
 /* Sends the n bytes of buf on the non-blocking socket fd, waiting with

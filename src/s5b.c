@@ -296,8 +296,8 @@ static int connect_one(struct job *j, const struct s5b_host *h, long long deadli
 			rc = net_wait(fd, POLLOUT, j->cancel_fd, (long)(deadline - clock_ms()));
 			soerr = 0;
 			sl = sizeof(soerr);
-			if (rc == NET_OK && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
-			    soerr == 0)
+			if (rc == NET_OK &&
+			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
 				break;
 			snprintf(why, wlen, "%s", rc == NET_TIMEOUT ? "connect timed out"
 				 : rc != NET_OK ? "cancelled" : strerror(soerr));

@@ -36,7 +36,8 @@ static void test_hostport(void)
 	ok(net_hostport_parse("h:", host, sizeof(host), &port) < 0, "empty port refused");
 	ok(net_hostport_parse(":80", host, sizeof(host), &port) < 0, "empty host refused");
 	ok(net_hostport_parse("[::1", host, sizeof(host), &port) < 0, "unclosed bracket refused");
-	ok(net_hostport_parse("[::1]x", host, sizeof(host), &port) < 0, "junk after bracket refused");
+	ok(net_hostport_parse("[::1]x", host, sizeof(host), &port) < 0,
+	   "junk after bracket refused");
 	ok(net_hostport_parse("a b", host, sizeof(host), &port) < 0, "space refused");
 	ok(net_hostport_parse("", host, sizeof(host), &port) < 0, "empty refused");
 }

@@ -1,5 +1,6 @@
-/* Unit tests for the S5B pieces: the hash, the bytestreams stanzas (hostile streamhost lists), the OOB request parser,
- * and the direct listener against the connect job over 127.0.0.1. */
+/* Unit tests for the S5B pieces: the hash, the bytestreams stanzas
+ * (hostile streamhost lists), the OOB request parser, and the direct
+ * listener against the connect job over 127.0.0.1. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

@@ -1,18 +1,10 @@
 /* config.c — see config.h */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <time.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -20,57 +12,14 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "clock.h"
 #include "config.h"
+#include "confkey.h"
 #include "jid.h"
-#include "log.h"
+#include "net.h"
+#include "password.h"
 #include "si.h"
 
 #define CONFIG_LINE_MAX 4096
-#define PASSWORD_CMD_SECONDS 120
-
-extern char **environ;
-
-enum config_type {
-	CT_STRING, CT_PATH, CT_PORT, CT_TLS, CT_METHODS, CT_JIDS, CT_BLOCK, CT_WINDOW, CT_SIZE,
-	CT_LISTEN, CT_HOSTPORT, CT_PROXY, CT_SECONDS, CT_COUNT, CT_LOG, CT_YESNO,
-};
-
-struct config_key {
-	const char *name;
-	enum config_type type;
-	size_t offset;
-};
-
-static const struct config_key config_keys[] = {
-	{ "jid",          CT_STRING, offsetof(struct account, jid) },
-	{ "password",     CT_STRING, offsetof(struct account, password) },
-	{ "password_cmd", CT_STRING, offsetof(struct account, password_cmd) },
-	{ "resource",     CT_STRING, offsetof(struct account, resource) },
-	{ "host",         CT_STRING, offsetof(struct account, host) },
-	{ "port",         CT_PORT,   offsetof(struct account, port) },
-	{ "tls",          CT_TLS,    offsetof(struct account, tls) },
-	{ "cafile",       CT_PATH,   offsetof(struct account, cafile) },
-	{ "drop_dir",     CT_PATH,   offsetof(struct account, drop_dir) },
-	{ "accept_from",  CT_JIDS,   offsetof(struct account, accept_from) },
-	{ "methods",      CT_METHODS, offsetof(struct account, methods) },
-	{ "ibb_block_size", CT_BLOCK, offsetof(struct account, ibb_block_size) },
-	{ "ibb_window",   CT_WINDOW, offsetof(struct account, ibb_window) },
-	{ "max_size",     CT_SIZE,   offsetof(struct account, max_size) },
-	{ "s5b_listen",   CT_LISTEN, offsetof(struct account, s5b_listen) },
-	{ "s5b_address",  CT_HOSTPORT, offsetof(struct account, s5b_address) },
-	{ "s5b_proxy",    CT_PROXY,  offsetof(struct account, s5b_proxy) },
-	{ "s5b_connect_timeout", CT_SECONDS, offsetof(struct account, s5b_connect_timeout) },
-	{ "oob_listen",   CT_LISTEN, offsetof(struct account, oob_listen) },
-	{ "oob_address",  CT_HOSTPORT, offsetof(struct account, oob_address) },
-	{ "oob_fetch",    CT_YESNO,  offsetof(struct account, oob_fetch) },
-	{ "max_concurrent", CT_COUNT, offsetof(struct account, max_concurrent) },
-	{ "on_receive",   CT_STRING, offsetof(struct account, on_receive) },
-	{ "log",          CT_LOG,    offsetof(struct account, log) },
-	{ "pidfile",      CT_PATH,   offsetof(struct account, pidfile) },
-};
-
-#define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
 static void wipe_free(char *s)
 {
@@ -135,62 +84,6 @@ enum xerr_code config_path(const char *explicit_path, char *buf, size_t len, str
 	return XE_OK;
 }
 
-int hostport_parse(const char *s, char *host, size_t hlen, unsigned short *port)
-{
-	const char *colon, *end;
-	size_t n;
-	char *e;
-	long p;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	if (*s == '[') {
-		end = strchr(s, ']');
-		if (end == NULL || end == s + 1 || (end[1] != '\0' && end[1] != ':'))
-			return -1;
-		n = (size_t)(end - s - 1);
-		colon = end[1] == ':' ? end + 1 : NULL;
-		s++;
-	} else {
-		colon = strchr(s, ':');
-		if (colon != NULL && strchr(colon + 1, ':') != NULL)
-			colon = NULL; /* a bare IPv6 address */
-		n = colon != NULL ? (size_t)(colon - s) : strlen(s);
-	}
-	if (n == 0 || n >= hlen)
-		return -1;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	if (strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") != n)
-		return -1;
-	if (colon != NULL) {
-		errno = 0;
-		p = strtol(colon + 1, &e, 10);
-		if (colon[1] < '0' || colon[1] > '9' || *e != '\0' || errno != 0 || p < 1 ||
-		    p > 65535)
-			return -1;
-		*port = (unsigned short)p;
-	}
-	return 0;
-}
-
-int host_is_loopback(const char *host)
-{
-	unsigned char addr[16];
-
-	if (host == NULL)
-		return 0;
-	if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, addr) == 1)
-		return addr[0] == 127;
-	if (inet_pton(AF_INET6, host, addr) == 1) {
-		static const unsigned char v6_loopback[16] = { [15] = 1 };
-		return memcmp(addr, v6_loopback, 16) == 0;
-	}
-	return 0;
-}
-
 int config_parse_size(const char *s, long long *out)
 {
 	char *end;
@@ -239,70 +132,6 @@ int config_parse_methods(const char *list, int *out, int max, char *bad)
 	}
 	out[n] = 0;
 	return 0;
-}
-
-/* The domain a pattern word names ("*@D" or "*@*.D"), with *sub set for
- * the second form; NULL if word is not a pattern. */
-static const char *config_pattern(const char *word, int *sub)
-{
-	if (strncmp(word, "*@", 2) != 0)
-		return NULL;
-	*sub = strncmp(word + 2, "*.", 2) == 0;
-	return word + (*sub ? 4 : 2);
-}
-
-int config_jid_word_ok(const char *word, const char **why)
-{
-	struct jid j;
-	const char *domain;
-	int sub;
-
-	if ((domain = config_pattern(word, &sub)) == NULL)
-		return jid_parse(word, &j, why);
-	if (jid_parse(domain, &j, why) < 0)
-		return -1;
-	if (j.local[0] != '\0' || j.resource[0] != '\0' || strchr(domain, '*') != NULL) {
-		*why = "a pattern is *@DOMAIN or *@*.DOMAIN, with no resource";
-		return -1;
-	}
-	return 0;
-}
-
-/* 1 if domain d is base (sub = 0) or a subdomain of it (sub = 1). A
- * final dot on base is ignored, as jid_parse() drops it from d. */
-static int config_domain_match(const char *d, const char *base, int sub)
-{
-	size_t dl = strlen(d), bl = strlen(base);
-
-	if (bl > 0 && base[bl - 1] == '.')
-		bl--;
-	if (!sub)
-		return dl == bl && strncasecmp(d, base, bl) == 0;
-	return dl > bl + 1 && d[dl - bl - 1] == '.' && strncasecmp(d + dl - bl, base, bl) == 0;
-}
-
-int config_jid_allowed(const char *list, const char *jid)
-{
-	char *copy, *w, *save = NULL;
-	struct jid want, got;
-	const char *domain;
-	int ok = 0, sub;
-
-	if (list == NULL || jid_parse(jid, &got, NULL) < 0 || (copy = strdup(list)) == NULL)
-		return 0;
-	for (w = strtok_r(copy, " ,\t", &save); w != NULL && !ok; w = strtok_r(NULL, " ,\t", &save)) {
-		if ((domain = config_pattern(w, &sub)) != NULL) {
-			/* Accounts only: a bare domain (a server or service) is
-			 * not "an account at DOMAIN". */
-			ok = got.local[0] != '\0' && config_domain_match(got.domain, domain, sub);
-			continue;
-		}
-		if (jid_parse(w, &want, NULL) < 0 || !jid_same_bare(&want, &got))
-			continue;
-		ok = want.resource[0] == '\0' || strcmp(want.resource, got.resource) == 0;
-	}
-	free(copy);
-	return ok;
 }
 
 static char *trim(char *s)
@@ -383,191 +212,13 @@ static enum xerr_code config_section(struct config *cfg, char *line, int lineno,
 	return *cur != NULL ? XE_OK : err->code;
 }
 
-static enum xerr_code config_value(struct config *cfg, struct account *a,
-				   const struct config_key *k, const char *value,
-				   int lineno, struct xerr *err)
-{
-	void *field = (char *)a + k->offset;
-
-	switch (k->type) {
-	case CT_STRING: {
-		char *copy;
-		if (*value == '\0')
-			return xerr_set(err, XE_CONFIG, "%s:%d: empty value for '%s'",
-					cfg->path, lineno, k->name);
-		copy = strdup(value);
-		if (copy == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		*(char **)field = copy;
-		break;
-	}
-	case CT_PATH: {
-		const char *home = getenv("HOME");
-		char *copy;
-		if (field == (void *)&a->cafile)
-			a->cafile_line = lineno;
-		if (*value == '\0')
-			return xerr_set(err, XE_CONFIG, "%s:%d: empty value for '%s'",
-					cfg->path, lineno, k->name);
-		if (strncmp(value, "~/", 2) == 0 && (home == NULL || *home == '\0'))
-			return xerr_set(err, XE_CONFIG, "%s:%d: '%s' starts with ~/ but HOME is "
-					"not set", cfg->path, lineno, k->name);
-		if (strncmp(value, "~/", 2) == 0) {
-			copy = malloc(strlen(home) + strlen(value));
-			if (copy != NULL)
-				sprintf(copy, "%s%s", home, value + 1);
-		} else {
-			copy = strdup(value);
-		}
-		if (copy == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		*(char **)field = copy;
-		break;
-	}
-	case CT_PORT: {
-		char *end;
-		long v;
-		errno = 0;
-		v = strtol(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' || v < 1 || v > 65535)
-			return xerr_set(err, XE_CONFIG, "%s:%d: port must be a number "
-					"from 1 to 65535, not '%s'", cfg->path, lineno, value);
-		*(unsigned short *)field = (unsigned short)v;
-		break;
-	}
-	case CT_METHODS: {
-		char bad[64];
-		if (config_parse_methods(value, (int *)field, 4, bad) < 0)
-			return xerr_set(err, XE_CONFIG, "%s:%d: unknown method '%s' in methods "
-					"(known: s5b, ibb, oob)", cfg->path, lineno, bad);
-		break;
-	}
-	case CT_JIDS: {
-		char *copy = strdup(value), *w, *save = NULL;
-		const char *why;
-		if (copy == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		for (w = strtok_r(copy, " ,\t", &save); w != NULL; w = strtok_r(NULL, " ,\t", &save)) {
-			if (config_jid_word_ok(w, &why) < 0) {
-				xerr_set(err, XE_CONFIG, "%s:%d: '%s' in accept_from is not a JID "
-					 "or a pattern like *@example.org (%s)", cfg->path, lineno,
-					 w, why);
-				free(copy);
-				return err->code;
-			}
-		}
-		free(copy);
-		if ((*(char **)field = strdup(value)) == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		break;
-	}
-	case CT_BLOCK:
-	case CT_WINDOW: {
-		long lo = k->type == CT_BLOCK ? 512 : 1, hi = k->type == CT_BLOCK ? 65535 : 256;
-		char *end;
-		long v;
-		errno = 0;
-		v = strtol(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' || v < lo || v > hi)
-			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be a number from %ld to "
-					"%ld, not '%s'", cfg->path, lineno, k->name, lo, hi, value);
-		*(int *)field = (int)v;
-		break;
-	}
-	case CT_SIZE: {
-		long long v;
-		if (config_parse_size(value, &v) < 0)
-			return xerr_set(err, XE_CONFIG, "%s:%d: max_size must be a number of "
-					"bytes with an optional K, M, G or T suffix, not '%s'",
-					cfg->path, lineno, value);
-		*(long long *)field = v;
-		break;
-	}
-	case CT_LISTEN:
-	case CT_HOSTPORT: {
-		char host[256];
-		unsigned short port = 0;
-		unsigned char bin[16];
-		if (hostport_parse(value, host, sizeof(host), &port) < 0 ||
-		    (k->type == CT_LISTEN && inet_pton(AF_INET, host, bin) != 1 &&
-		     inet_pton(AF_INET6, host, bin) != 1))
-			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be %s, optionally with "
-					":PORT, not '%s'", cfg->path, lineno, k->name,
-					k->type == CT_LISTEN ? "an IP address" : "a host name or IP "
-					"address", value);
-		if ((*(char **)field = strdup(value)) == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		break;
-	}
-	case CT_PROXY: {
-		struct jid j;
-		const char *why = "";
-		if (strcmp(value, "none") != 0 && (jid_parse(value, &j, &why) < 0 ||
-						   j.local[0] != '\0' || j.resource[0] != '\0'))
-			return xerr_set(err, XE_CONFIG, "%s:%d: s5b_proxy must be a service JID "
-					"(like proxy.example.org) or none, not '%s'%s%s", cfg->path,
-					lineno, value, *why ? ": " : "", why);
-		if ((*(char **)field = strdup(value)) == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		break;
-	}
-	case CT_SECONDS: {
-		char *end;
-		long v;
-		errno = 0;
-		v = strtol(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' || v < 1 || v > 600)
-			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be a number of seconds "
-					"from 1 to 600, not '%s'", cfg->path, lineno, k->name, value);
-		*(int *)field = (int)v;
-		break;
-	}
-	case CT_COUNT: {
-		char *end;
-		long v;
-		errno = 0;
-		v = strtol(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' || v < 1 || v > 100)
-			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be a number from 1 to "
-					"100, not '%s'", cfg->path, lineno, k->name, value);
-		*(int *)field = (int)v;
-		break;
-	}
-	case CT_YESNO:
-		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
-			return xerr_set(err, XE_CONFIG, "%s:%d: %s must be yes or no, not '%s'",
-					cfg->path, lineno, k->name, value);
-		*(int *)field = strcmp(value, "yes") == 0 ? 1 : -1;
-		break;
-	case CT_LOG:
-		if (!log_spec_ok(value))
-			return xerr_set(err, XE_CONFIG, "%s:%d: log must be syslog, stderr or "
-					"an absolute file name, not '%s'", cfg->path, lineno, value);
-		if ((*(char **)field = strdup(value)) == NULL)
-			return xerr_set(err, XE_SOFTWARE, "out of memory");
-		break;
-	case CT_TLS:
-		if (strcmp(value, "required") == 0)
-			*(enum tls_mode *)field = TLS_REQUIRED;
-		else if (strcmp(value, "trust") == 0)
-			*(enum tls_mode *)field = TLS_TRUST;
-		else if (strcmp(value, "off") == 0)
-			*(enum tls_mode *)field = TLS_OFF;
-		else
-			return xerr_set(err, XE_CONFIG, "%s:%d: tls must be required, "
-					"trust or off, not '%s'", cfg->path, lineno, value);
-		a->tls_line = lineno;
-		break;
-	}
-	return XE_OK;
-}
-
 static enum xerr_code config_assignment(struct config *cfg, char *line, int lineno,
 					struct account **cur, struct xerr *err)
 {
 	char *eq = strchr(line, '=');
 	char *key, *value;
-	size_t i, vlen;
+	size_t vlen;
+	int i;
 
 	if (eq == NULL)
 		return xerr_set(err, XE_CONFIG, "%s:%d: expected 'key = value'",
@@ -580,10 +231,8 @@ static enum xerr_code config_assignment(struct config *cfg, char *line, int line
 		value[vlen - 1] = '\0';
 		value++;
 	}
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(config_keys[i].name, key) == 0)
-			break;
-	if (i == NKEYS)
+	i = confkey_find(key);
+	if (i < 0)
 		return xerr_set(err, XE_CONFIG, "%s:%d: unknown key '%s'", cfg->path, lineno, key);
 	if (*cur == NULL) {
 		*cur = config_add_account(cfg, "default", lineno, err);
@@ -596,7 +245,7 @@ static enum xerr_code config_assignment(struct config *cfg, char *line, int line
 	(*cur)->seen |= 1UL << i;
 	if (strcmp(key, "password") == 0)
 		cfg->has_password = 1;
-	return config_value(cfg, *cur, &config_keys[i], value, lineno, err);
+	return confkey_set(i, *cur, value, cfg->path, lineno, err);
 }
 
 static enum xerr_code config_validate(struct config *cfg, struct account *a, struct xerr *err)
@@ -630,7 +279,7 @@ static enum xerr_code config_validate(struct config *cfg, struct account *a, str
 	/* Without 'host', the domain's SRV records decide where we connect,
 	 * so only an explicit loopback host makes plaintext safe. */
 	host = a->host != NULL ? a->host : j.domain;
-	if (a->tls == TLS_OFF && (a->host == NULL || !host_is_loopback(host)))
+	if (a->tls == TLS_OFF && (a->host == NULL || !net_host_is_loopback(host)))
 		return xerr_set(err, XE_CONFIG, "%s:%d: tls = off is refused for host '%s': "
 				"plaintext is allowed only with 'host' set to a loopback "
 				"address (use tls = required)", cfg->path, a->tls_line, host);
@@ -811,113 +460,9 @@ struct account *config_account(struct config *cfg, const char *name, struct xerr
 	return NULL;
 }
 
-/* Reads the first line of fd into buf (len bytes) by deadline. Returns its
- * length without the newline, -2 if it does not fit, -1 on timeout. */
-static long read_first_line(int fd, char *buf, size_t len, long long deadline)
-{
-	size_t n = 0;
-
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long long left = deadline - clock_ms();
-		char *nl;
-		ssize_t r;
-		int rc;
-
-		if (left <= 0)
-			return -1;
-		rc = poll(&p, 1, (int)(left > 1000 ? 1000 : left));
-		if (rc < 0 && errno != EINTR)
-			return -1;
-		if (rc <= 0)
-			continue;
-		if (n + 1 >= len)
-			return -2;
-		r = read(fd, buf + n, len - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		buf[n] = '\0';
-		if ((nl = memchr(buf, '\n', n)) != NULL) {
-			n = (size_t)(nl - buf);
-			break;
-		}
-	}
-	if (n >= len - 1)
-		return -2;
-	buf[n] = '\0';
-	if (n > 0 && buf[n - 1] == '\r')
-		buf[--n] = '\0';
-	return (long)n;
-}
-
 enum xerr_code account_resolve_password(struct account *acct, struct xerr *err)
 {
-	char buf[1024];
-	char *argv[] = { "sh", "-c", acct->password_cmd, NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t defaults;
-	int pfd[2], status = 0, i;
-	pid_t pid, w = 0;
-	long n;
-	enum xerr_code rc = XE_OK;
-
 	if (acct->password != NULL)
 		return XE_OK;
-	if (pipe(pfd) < 0)
-		return xerr_set(err, XE_SOFTWARE, "pipe: %s", strerror(errno));
-	fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addclose(&fa, pfd[1]);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGPIPE); /* we ignore it; the command should not */
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-	i = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	close(pfd[1]);
-	if (i != 0) {
-		close(pfd[0]);
-		return xerr_set(err, XE_CONFIG, "cannot run password_cmd of account '%s': %s",
-				acct->name, strerror(i));
-	}
-	n = read_first_line(pfd[0], buf, sizeof(buf),
-			    clock_ms() + PASSWORD_CMD_SECONDS * 1000LL);
-	close(pfd[0]); /* a command that goes on writing gets SIGPIPE */
-	/* Reap it within a few seconds; one that lingers is killed. */
-	for (i = 0; i < 50 && (w = waitpid(pid, &status, WNOHANG)) == 0; i++)
-		usleep(100000);
-	if (w == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		status = 0; /* we ended it, after it had answered (or timed out) */
-	}
-	if (n == -1)
-		rc = xerr_set(err, XE_CONFIG, "password_cmd of account '%s' printed no line "
-			      "within %d s", acct->name, PASSWORD_CMD_SECONDS);
-	else if (n == -2)
-		rc = xerr_set(err, XE_CONFIG, "password_cmd of account '%s' printed a line "
-			      "longer than %zu bytes", acct->name, sizeof(buf) - 2);
-	/* A command that kept writing after its first line was stopped by our
-	 * closing the pipe: SIGPIPE, which the shell reports as 128 + 13. */
-	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
-		 WEXITSTATUS(status) != 128 + SIGPIPE)
-		rc = xerr_set(err, XE_CONFIG, "password_cmd of account '%s' failed "
-			      "(exit status %d)", acct->name, WEXITSTATUS(status));
-	else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGPIPE)
-		rc = xerr_set(err, XE_CONFIG, "password_cmd of account '%s' did not exit "
-			      "normally (signal %d)", acct->name, WTERMSIG(status));
-	else if (n == 0)
-		rc = xerr_set(err, XE_CONFIG, "password_cmd of account '%s' printed no "
-			      "password", acct->name);
-	else if ((acct->password = strdup(buf)) == NULL)
-		rc = xerr_set(err, XE_SOFTWARE, "out of memory");
-	OPENSSL_cleanse(buf, sizeof(buf));
-	return rc;
+	return password_run(acct->password_cmd, acct->name, &acct->password, err);
 }

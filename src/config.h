@@ -92,8 +92,9 @@ struct account *config_account(struct config *cfg, const char *name, struct xerr
 enum xerr_code config_check_files(const struct config *cfg, const struct account *a,
 				  struct xerr *err);
 
-/* Makes acct->password available: runs password_cmd through /bin/sh if set
- * and keeps the first line of its output. */
+/* Makes acct->password available: when the file sets none, runs
+ * password_cmd (password.h: through /bin/sh, the first line of its
+ * output) and keeps its answer. */
 enum xerr_code account_resolve_password(struct account *acct, struct xerr *err);
 
 /* Parses a list of method names ("ibb", separated by spaces or commas) into
@@ -105,23 +106,6 @@ int config_parse_methods(const char *list, int *out, int max, char *bad);
 int config_parse_size(const char *s, long long *out);
 
 #define CONFIG_MAX_CONCURRENT 4	/* default of max_concurrent */
-
-/* 1 if jid (a full or bare JID) is allowed by list (words separated by
- * spaces or commas): a bare JID allows every resource, a full JID only
- * itself, "*@DOMAIN" every account at DOMAIN and "*@*.DOMAIN" every
- * account at a subdomain of DOMAIN (not DOMAIN itself). */
-int config_jid_allowed(const char *list, const char *jid);
-
-/* 0 if word is a JID or a pattern that accept_from takes; else -1 with a
- * short reason in *why. */
-int config_jid_word_ok(const char *word, const char **why);
-
-/* "HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 address into
- * host and *port (left as is when absent). 0, or -1 if malformed. */
-int hostport_parse(const char *s, char *host, size_t hlen, unsigned short *port);
-
-/* 1 if host is a loopback name or address (localhost, 127/8, ::1). */
-int host_is_loopback(const char *host);
 
 void config_free(struct config *cfg);
 

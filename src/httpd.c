@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,8 +12,8 @@
 #include "clock.h"
 #include "httpd.h"
 #include "httpreq.h"
+#include "net.h"
 
-#define HTTPD_CHUNK (1 << 20)		/* bytes per sendfile() call */
 #define HTTPD_LINGER_MS 1000		/* reading what a client still sends before close */
 #define HTTPD_LINGER_BYTES (1 << 20)
 #define HTTPD_FOREVER 1000000000	/* ms: the longest poll; waiting for clients loops */
@@ -23,29 +22,21 @@
  * too slow or answered), or stop serving. */
 enum conn { CONN_NEXT, CONN_DROP, CONN_CANCELLED, CONN_FAILED };
 
-static int cancelled(const struct pollfd *p)
-{
-	return p->fd >= 0 && (p->revents & (POLLIN | POLLHUP | POLLERR)) != 0;
-}
-
 /* Waits until fd has events, ms pass or cancel_fd is readable. The
  * caller retries its I/O and checks its own deadline after every return,
- * so an interrupted poll needs no special case. Returns CONN_NEXT to go
- * on, or CONN_CANCELLED / CONN_FAILED. */
+ * so a timeout is not a case of its own. Returns CONN_NEXT to go on, or
+ * CONN_CANCELLED / CONN_FAILED. */
 static enum conn wait_fd(const struct httpd_args *a, int fd, short events, long long ms,
 			 struct xerr *err)
 {
-	struct pollfd p[2] = {
-		{ .fd = fd, .events = events },
-		{ .fd = a->cancel_fd, .events = POLLIN },
-	};
+	enum net_rc rc = net_wait(fd, events, a->cancel_fd,
+				  ms > HTTPD_FOREVER ? HTTPD_FOREVER : (long)ms);
 
-	ms = ms < 0 ? 0 : ms > HTTPD_FOREVER ? HTTPD_FOREVER : ms;
-	if (poll(p, 2, (int)ms) < 0 && errno != EINTR) {
+	if (rc == NET_EPOLL) {
 		xerr_set(err, XE_SOFTWARE, "HTTP server: poll: %s", strerror(errno));
 		return CONN_FAILED;
 	}
-	return cancelled(&p[1]) ? CONN_CANCELLED : CONN_NEXT;
+	return rc == NET_CANCELLED ? CONN_CANCELLED : CONN_NEXT;
 }
 
 static int would_block(void)
@@ -53,80 +44,56 @@ static int would_block(void)
 	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
-/* Sends all of buf, giving the client idle_ms for each bit of progress. */
-static enum conn send_all(const struct httpd_args *a, int fd, const char *buf, size_t len,
-			  struct xerr *err)
+/* What the end of a send means for the connection: a client that is
+ * gone or takes nothing is dropped; a failing poll() stops the server. */
+static enum conn send_result(enum net_rc rc, const struct xerr *e, struct xerr *err)
 {
-	long long last = clock_ms();
-	size_t off = 0;
-
-	while (off < len) {
-		ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
-		enum conn c;
-
-		if (n > 0) {
-			off += (size_t)n;
-			last = clock_ms();
-			continue;
-		}
-		if (n < 0 && !would_block())
-			return CONN_DROP;	/* the client went away */
-		if (clock_ms() - last >= a->idle_ms)
-			return CONN_DROP;	/* it takes nothing */
-		c = wait_fd(a, fd, POLLOUT, a->idle_ms - (clock_ms() - last), err);
-		if (c != CONN_NEXT)
-			return c;
+	switch (rc) {
+	case NET_OK:
+		return CONN_NEXT;
+	case NET_CANCELLED:
+		return CONN_CANCELLED;
+	case NET_EPOLL:
+		xerr_set(err, XE_SOFTWARE, "HTTP server: %s", e->msg);
+		return CONN_FAILED;
+	default:
+		return CONN_DROP;	/* the client went away, or takes nothing */
 	}
-	return CONN_NEXT;
 }
 
-/* The errors of sendfile() that are about the file, not the client. */
-static int file_error(int e)
+/* Sends the response head, giving the client idle_ms for each bit of
+ * progress. */
+static enum conn send_head(const struct httpd_args *a, int fd, const char *buf, size_t len,
+			   struct xerr *err)
 {
-	return e == EIO || e == EBADF || e == EINVAL || e == ENOMEM || e == EOVERFLOW ||
-	       e == ESPIPE || e == ENOSYS;
+	struct xerr e;
+
+	xerr_clear(&e);
+	return send_result(net_send_all(fd, buf, len, a->cancel_fd, a->idle_ms, &e), &e, err);
 }
 
+/* Sends the file, giving the client idle_ms for each bit of progress. */
 static enum conn send_body(const struct httpd_args *a, int fd, struct xerr *err)
 {
-	long long last = clock_ms();
-	off_t off = 0;
+	struct xerr e;
+	long long off = 0;
+	enum net_rc rc;
 
-	if (a->sent != NULL)
-		*a->sent = 0;
-	while (off < a->size) {
-		long long left = a->size - (long long)off;
-		ssize_t n = sendfile(fd, a->file_fd, &off, left < HTTPD_CHUNK ? (size_t)left
-									    : HTTPD_CHUNK);
-		enum conn c;
-
-		if (n > 0) {
-			if (a->sent != NULL)
-				*a->sent = (long long)off;
-			last = clock_ms();
-			continue;
-		}
-		if (n == 0) {
-			xerr_set(err, XE_IO, "the file being offered shrank to %lld of %lld bytes",
-				 (long long)off, a->size);
-			return CONN_FAILED;
-		}
-		if (!would_block()) {
-			if (!file_error(errno))
-				return CONN_DROP;	/* the client went away */
-			xerr_set(err, XE_IO, "cannot read the file being offered: %s",
-				 strerror(errno));
-			return CONN_FAILED;
-		}
-		if (clock_ms() - last >= a->idle_ms)
-			return CONN_DROP;
-		c = wait_fd(a, fd, POLLOUT, a->idle_ms - (clock_ms() - last), err);
-		if (c != CONN_NEXT)
-			return c;
+	xerr_clear(&e);
+	rc = net_sendfile_all(fd, a->file_fd, a->size, a->cancel_fd, a->idle_ms, a->sent, &off,
+			      &e);
+	if (rc == NET_SHORT) {
+		xerr_set(err, XE_IO, "the file being offered shrank to %lld of %lld bytes", off,
+			 a->size);
+		return CONN_FAILED;
 	}
-	if (a->served != NULL)
+	if (rc == NET_EFILE) {
+		xerr_set(err, XE_IO, "cannot read the file being offered: %s", e.msg);
+		return CONN_FAILED;
+	}
+	if (rc == NET_OK && a->served != NULL)
 		(*a->served)++;
-	return CONN_NEXT;
+	return send_result(rc, &e, err);
 }
 
 /* Reads the request head within head_ms, until the parser says DONE or
@@ -219,7 +186,7 @@ static enum conn serve_client(const struct httpd_args *a, int fd, struct xerr *e
 		len = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n"
 			       "%sConnection: close\r\n\r\n", status, reason(status),
 			       status == 405 ? "Allow: GET, HEAD\r\n" : "");
-	c = send_all(a, fd, head, (size_t)len, err);
+	c = send_head(a, fd, head, (size_t)len, err);
 	if (c == CONN_NEXT && status == 200 && r.method == HTTPREQ_GET)
 		c = send_body(a, fd, err);
 	if (c != CONN_NEXT)

@@ -1,5 +1,6 @@
 /* jid.c — see jid.h */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -104,4 +105,73 @@ char *jid_bare(const struct jid *j, char *buf, size_t len)
 int jid_same_bare(const struct jid *a, const struct jid *b)
 {
 	return strcasecmp(a->local, b->local) == 0 && strcasecmp(a->domain, b->domain) == 0;
+}
+
+/* The domain a pattern word names ("*@D" or "*@*.D"), with *sub set for
+ * the second form; NULL if word is not a pattern. */
+static const char *pattern_domain(const char *word, int *sub)
+{
+	if (strncmp(word, "*@", 2) != 0)
+		return NULL;
+	*sub = strncmp(word + 2, "*.", 2) == 0;
+	return word + (*sub ? 4 : 2);
+}
+
+int jid_word_ok(const char *word, const char **why)
+{
+	struct jid j;
+	const char *domain;
+	int sub;
+
+	domain = pattern_domain(word, &sub);
+	if (domain == NULL)
+		return jid_parse(word, &j, why);
+	if (jid_parse(domain, &j, why) < 0)
+		return -1;
+	if (j.local[0] != '\0' || j.resource[0] != '\0' || strchr(domain, '*') != NULL) {
+		*why = "a pattern is *@DOMAIN or *@*.DOMAIN, with no resource";
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 if domain d is base (sub = 0) or a subdomain of it (sub = 1). A
+ * final dot on base is ignored, as jid_parse() drops it from d. */
+static int domain_match(const char *d, const char *base, int sub)
+{
+	size_t dl = strlen(d), bl = strlen(base);
+
+	if (bl > 0 && base[bl - 1] == '.')
+		bl--;
+	if (!sub)
+		return dl == bl && strncasecmp(d, base, bl) == 0;
+	return dl > bl + 1 && d[dl - bl - 1] == '.' && strncasecmp(d + dl - bl, base, bl) == 0;
+}
+
+int jid_allowed(const char *list, const char *jid)
+{
+	char *copy, *w, *save = NULL;
+	struct jid want, got;
+	const char *domain;
+	int ok = 0, sub;
+
+	if (list == NULL || jid_parse(jid, &got, NULL) < 0)
+		return 0;
+	copy = strdup(list);
+	if (copy == NULL)
+		return 0;
+	for (w = strtok_r(copy, " ,\t", &save); w != NULL && !ok; w = strtok_r(NULL, " ,\t", &save)) {
+		domain = pattern_domain(w, &sub);
+		if (domain != NULL) {
+			/* Accounts only: a bare domain (a server or service) is
+			 * not "an account at DOMAIN". */
+			ok = got.local[0] != '\0' && domain_match(got.domain, domain, sub);
+			continue;
+		}
+		if (jid_parse(w, &want, NULL) < 0 || !jid_same_bare(&want, &got))
+			continue;
+		ok = want.resource[0] == '\0' || strcmp(want.resource, got.resource) == 0;
+	}
+	free(copy);
+	return ok;
 }

@@ -4,7 +4,9 @@
  * a non-empty domain, parts within 1023 bytes, no whitespace or control
  * characters, and none of the characters RFC 7622 forbids in a localpart.
  * Full stringprep/PRECIS normalisation is not done; comparisons are exact
- * except that the domain and localpart compare ASCII-case-insensitively. */
+ * except that the domain and localpart compare ASCII-case-insensitively.
+ * Allow-lists (accept_from, --from) are lists of JIDs and *@DOMAIN
+ * patterns, matched here too. */
 #ifndef XFER_JID_H
 #define XFER_JID_H
 
@@ -26,5 +28,15 @@ char *jid_bare(const struct jid *j, char *buf, size_t len);
 
 /* 1 if a and b have the same bare JID. */
 int jid_same_bare(const struct jid *a, const struct jid *b);
+
+/* 1 if jid (a full or bare JID) is allowed by list (words separated by
+ * spaces or commas): a bare JID allows every resource, a full JID only
+ * itself, "*@DOMAIN" every account at DOMAIN and "*@*.DOMAIN" every
+ * account at a subdomain of DOMAIN (not DOMAIN itself). */
+int jid_allowed(const char *list, const char *jid);
+
+/* 0 if word is a JID or a pattern that jid_allowed() takes (accept_from,
+ * --from); else -1 with a short reason in *why. */
+int jid_word_ok(const char *word, const char **why);
 
 #endif

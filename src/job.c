@@ -1,7 +1,6 @@
 /* job.c — see job.h */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,23 +75,4 @@ void job_finish(struct job *j)
 	close(j->cancel_fd);
 	j->pipe_w = j->cancel_fd = -1;
 	j->started = 0;
-}
-
-int job_wait_fd(struct job *j, int fd, short events, long ms)
-{
-	struct pollfd p[2];
-	int n;
-
-	p[0].fd = fd;
-	p[0].events = events;
-	p[1].fd = j->cancel_fd;
-	p[1].events = POLLIN;
-	do {
-		n = poll(p, 2, ms < 0 ? 0 : (int)(ms > 2000000000L ? 2000000000L : ms));
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -2;
-	if (p[1].revents != 0)
-		return -1;
-	return n > 0 ? 1 : 0;
 }

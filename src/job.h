@@ -13,11 +13,11 @@
  * The rule every job keeps, because the main thread joins it in
  * job_finish() (on a fallback, a transport-replace, at shutdown) and
  * answers nobody meanwhile: a job never blocks in a call that cancel_fd
- * cannot end. Every wait is a poll() that includes cancel_fd (job_wait_fd,
- * or cancel_fd handed to httpd/fetch), sockets are non-blocking, and a
- * call that cannot be interrupted at all, a host name lookup, runs apart
- * with resolve_tcp() (resolve.h), which the job may abandon. Local work
- * that always ends by itself (a disk write, fsync) is allowed. */
+ * cannot end. Every wait is a poll() that includes cancel_fd (net_wait()
+ * in net.h, or cancel_fd handed to httpd/fetch), sockets are non-blocking,
+ * and a call that cannot be interrupted at all, a host name lookup, runs
+ * apart with resolve_tcp() (resolve.h), which the job may abandon. Local
+ * work that always ends by itself (a disk write, fsync) is allowed. */
 #ifndef XFER_JOB_H
 #define XFER_JOB_H
 
@@ -47,9 +47,5 @@ void job_cancel(struct job *j);
 /* Cancels if still running, waits for the worker and releases the pipe;
  * prompt by the rule above. Safe on a job that never started (zeroed). */
 void job_finish(struct job *j);
-
-/* For workers: waits until fd has events (POLLIN/POLLOUT) or ms pass.
- * Returns 1 ready, 0 timeout, -1 cancelled, -2 poll error (errno). */
-int job_wait_fd(struct job *j, int fd, short events, long ms);
 
 #endif

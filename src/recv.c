@@ -24,7 +24,7 @@ static const char *recv_method(const struct transfer *t)
 
 int receiver_allowed(const struct receiver *r, const char *from)
 {
-	return from != NULL && config_jid_allowed(r->allow, from);
+	return from != NULL && jid_allowed(r->allow, from);
 }
 
 void receiver_forget(struct receiver *r, struct transfer *t)
@@ -345,7 +345,7 @@ enum xerr_code receiver_allow_list(const char *accept_from, const char **from, c
 
 	*out = NULL;
 	for (i = 0; from != NULL && from[i] != NULL; i++) {
-		if (config_jid_word_ok(from[i], &why) < 0)
+		if (jid_word_ok(from[i], &why) < 0)
 			return xerr_set(err, XE_USAGE, "--from '%s' is not a JID or a pattern like "
 					"*@example.org: %s", from[i], why);
 		len += strlen(from[i]) + 1;

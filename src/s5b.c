@@ -3,27 +3,24 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "codec.h"
-#include "config.h"
+#include "net.h"
 #include "resolve.h"
 #include "s5b.h"
 
 #define S5B_PENDING 4		/* handshakes in progress at the listener */
-#define S5B_CHUNK (1 << 20)	/* bytes per sendfile() / read() */
+#define S5B_CHUNK (1 << 20)	/* bytes per read() */
 
 void s5b_hash(const char *sid, const char *requester, const char *target,
 	      char out[SOCKS5_HASH_LEN + 1])
@@ -43,89 +40,6 @@ void s5b_hash(const char *sid, const char *requester, const char *target,
 	out[SOCKS5_HASH_LEN] = '\0';
 }
 
-/* Text form of an address; IPv4-mapped IPv6 as IPv4. */
-static int addr_text(const struct sockaddr *sa, char *out, size_t len)
-{
-	if (sa->sa_family == AF_INET)
-		return inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
-				 (socklen_t)len) != NULL ? 0 : -1;
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(a))
-			return inet_ntop(AF_INET, &a->s6_addr[12], out, (socklen_t)len) != NULL
-			       ? 0 : -1;
-		return inet_ntop(AF_INET6, a, out, (socklen_t)len) != NULL ? 0 : -1;
-	}
-	return -1;
-}
-
-static int addr_loopback(const char *txt)
-{
-	return strncmp(txt, "127.", 4) == 0 || strcmp(txt, "::1") == 0;
-}
-
-static int add_addr(char (*out)[64], int n, int max, const char *a)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(out[i], a) == 0)
-			return n;
-	if (n < max)
-		snprintf(out[n++], 64, "%s", a);
-	return n;
-}
-
-int s5b_local_addrs(int xmpp_fd, char (*out)[64], int max)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	struct ifaddrs *ifs, *i;
-	char txt[64];
-	int n = 0, loop = 0;
-
-	if (xmpp_fd >= 0 && getsockname(xmpp_fd, (struct sockaddr *)&ss, &sl) == 0 &&
-	    addr_text((struct sockaddr *)&ss, txt, sizeof(txt)) == 0) {
-		loop = addr_loopback(txt);
-		n = add_addr(out, n, max, txt);
-	}
-	if (getifaddrs(&ifs) < 0)
-		return n;
-	for (i = ifs; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP) ||
-		    (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET6 &&
-		    IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
-			continue;
-		if (addr_text(i->ifa_addr, txt, sizeof(txt)) < 0 || (addr_loopback(txt) && !loop))
-			continue;
-		n = add_addr(out, n, max, txt);
-	}
-	freeifaddrs(ifs);
-	return n;
-}
-
-int s5b_advertised(int xmpp_fd, const char *listen, const char *address, char (*out)[256],
-		   int max, unsigned short *port)
-{
-	char addrs[S5B_MAX_HOSTS][64];
-	unsigned short ignored = 0;
-	int n, i;
-
-	if (max < 1)
-		return 0;
-	if (address != NULL)
-		return hostport_parse(address, out[0], sizeof(out[0]), port) == 0;
-	if (listen != NULL && hostport_parse(listen, out[0], sizeof(out[0]), &ignored) == 0 &&
-	    strcmp(out[0], "0.0.0.0") != 0 && strcmp(out[0], "::") != 0)
-		return 1;
-	n = s5b_local_addrs(xmpp_fd, addrs, max < S5B_MAX_HOSTS ? max : S5B_MAX_HOSTS);
-	for (i = 0; i < n; i++)
-		snprintf(out[i], sizeof(out[i]), "%.63s", addrs[i]);
-	return n;
-}
-
 /* ---- listener ---- */
 
 struct pending {
@@ -143,70 +57,6 @@ struct s5b_listener {
 	int chosen;		/* the authenticated connection, or -1 */
 	int refused;
 };
-
-int net_listen(const char *addr, unsigned short port, unsigned short *bound, const char *key,
-	       struct xerr *err)
-{
-	struct addrinfo hints, *ai = NULL, *a;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char portstr[8];
-	int fd = -1, one = 1, zero = 0, rc, any = addr == NULL || *addr == '\0';
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-	/* Every address: one dual-stack socket; IPv4 alone where IPv6 is off. */
-	hints.ai_family = any ? AF_INET6 : AF_UNSPEC;
-	snprintf(portstr, sizeof(portstr), "%u", port);
-	rc = getaddrinfo(any ? "::" : addr, portstr, &hints, &ai);
-	if (rc != 0 && !any) {
-		xerr_set(err, XE_CONFIG, "%s: '%s' is not an IP address", key, addr);
-		return -1;
-	}
-	errno = EAFNOSUPPORT;
-	for (a = rc == 0 ? ai : NULL; a != NULL; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (fd < 0)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (any)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-		if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 8) == 0)
-			break;
-		rc = errno;
-		close(fd);
-		fd = -1;
-		errno = rc;
-	}
-	if (ai != NULL)
-		freeaddrinfo(ai);
-	if (fd < 0 && any) {
-		struct sockaddr_in sin;
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons(port);
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (fd >= 0) {
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-			if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 8) < 0) {
-				rc = errno;
-				close(fd);
-				fd = -1;
-				errno = rc;
-			}
-		}
-	}
-	if (fd < 0) {
-		xerr_set(err, XE_UNAVAILABLE, "cannot listen on %s port %u: %s (see %s)",
-			 any ? "every address" : addr, port, strerror(errno), key);
-		return -1;
-	}
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	*bound = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-		       : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	return fd;
-}
 
 enum xerr_code s5b_listener_open(struct s5b_listener **out, const char *addr,
 				 unsigned short port, const char *hash, long handshake_ms,
@@ -351,30 +201,21 @@ void s5b_listener_close(struct s5b_listener *l)
 
 /* ---- connecting ---- */
 
-/* Writes all of buf within the deadline. 0, or -1 with why set. */
-static int send_all(struct job *j, int fd, const unsigned char *buf, size_t n,
+/* Writes a SOCKS5 message within the deadline. 0, or -1 with why set. */
+static int send_msg(struct job *j, int fd, const unsigned char *buf, size_t n,
 		    long long deadline, char *why, size_t wlen)
 {
-	size_t off = 0;
-	ssize_t w;
-	int rc;
+	struct xerr e;
+	enum net_rc rc;
 
-	while (off < n) {
-		rc = job_wait_fd(j, fd, POLLOUT, (long)(deadline - clock_ms()));
-		if (rc <= 0) {
-			snprintf(why, wlen, "%s", rc == 0 ? "timed out" : "cancelled");
-			return -1;
-		}
-		w = send(fd, buf + off, n - off, MSG_NOSIGNAL);
-		if (w < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (w < 0) {
-			snprintf(why, wlen, "%s", strerror(errno));
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	return 0;
+	xerr_clear(&e);
+	rc = net_send_all(fd, buf, n, j->cancel_fd, (long)(deadline - clock_ms()), &e);
+	if (rc == NET_OK)
+		return 0;
+	/* A failing socket: e holds the strerror() text alone. */
+	snprintf(why, wlen, "%.*s", (int)wlen - 1, rc == NET_TIMEOUT ? "timed out"
+		 : rc == NET_EPEER ? e.msg : "cancelled");
+	return -1;
 }
 
 /* The SOCKS5 client side on a connected socket. 0, or -1 with why. */
@@ -385,17 +226,18 @@ static int client_handshake(struct job *j, int fd, const char *hash, long long d
 	struct socks5 p;
 	size_t n, used, off;
 	ssize_t r;
-	int rc;
+	enum net_rc rc;
 	enum socks5_event ev;
 
 	socks5_init(&p, SOCKS5_CLIENT);
 	n = socks5_greeting(out);
-	if (send_all(j, fd, out, n, deadline, why, wlen) < 0)
+	if (send_msg(j, fd, out, n, deadline, why, wlen) < 0)
 		return -1;
 	for (;;) {
-		rc = job_wait_fd(j, fd, POLLIN, (long)(deadline - clock_ms()));
-		if (rc <= 0) {
-			snprintf(why, wlen, "%s", rc == 0 ? "no SOCKS5 answer in time" : "cancelled");
+		rc = net_wait(fd, POLLIN, j->cancel_fd, (long)(deadline - clock_ms()));
+		if (rc != NET_OK) {
+			snprintf(why, wlen, "%s", rc == NET_TIMEOUT ? "no SOCKS5 answer in time"
+				 : "cancelled");
 			return -1;
 		}
 		/* Read no further than the handshake: data may follow it. */
@@ -413,7 +255,7 @@ static int client_handshake(struct job *j, int fd, const char *hash, long long d
 				break;
 			if (ev == SOCKS5_METHOD_OK) {
 				n = socks5_request(out, hash);
-				if (send_all(j, fd, out, n, deadline, why, wlen) < 0)
+				if (send_msg(j, fd, out, n, deadline, why, wlen) < 0)
 					return -1;
 			} else if (ev == SOCKS5_CONNECTED) {
 				return 0;
@@ -433,7 +275,8 @@ static int connect_one(struct job *j, const struct s5b_host *h, long long deadli
 {
 	struct addrinfo *ai = NULL, *a;
 	char gave[96];
-	int fd = -1, rc, soerr;
+	int fd = -1, soerr;
+	enum net_rc rc = NET_OK;
 	socklen_t sl;
 
 	/* The name is the peer's: the lookup counts against the deadline. */
@@ -450,20 +293,20 @@ static int connect_one(struct job *j, const struct s5b_host *h, long long deadli
 			continue;
 		}
 		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
-			rc = job_wait_fd(j, fd, POLLOUT, (long)(deadline - clock_ms()));
+			rc = net_wait(fd, POLLOUT, j->cancel_fd, (long)(deadline - clock_ms()));
 			soerr = 0;
 			sl = sizeof(soerr);
-			if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
-			    soerr == 0)
+			if (rc == NET_OK &&
+			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
 				break;
-			snprintf(why, wlen, "%s", rc == 0 ? "connect timed out" : rc < 0 ? "cancelled"
-				 : strerror(soerr));
+			snprintf(why, wlen, "%s", rc == NET_TIMEOUT ? "connect timed out"
+				 : rc != NET_OK ? "cancelled" : strerror(soerr));
 		} else {
 			snprintf(why, wlen, "%s", strerror(errno));
 		}
 		close(fd);
 		fd = -1;
-		if (rc < 0 || clock_ms() >= deadline)
+		if (rc == NET_CANCELLED || rc == NET_EPOLL || clock_ms() >= deadline)
 			break;
 	}
 	freeaddrinfo(ai);
@@ -473,6 +316,7 @@ static int connect_one(struct job *j, const struct s5b_host *h, long long deadli
 void s5b_connect_job(struct job *j)
 {
 	struct s5b_connect *c = j->arg;
+	enum net_rc rc;
 	int i, fd;
 
 	c->used = -1;
@@ -488,7 +332,8 @@ void s5b_connect_job(struct job *j)
 		}
 		if (fd >= 0)
 			close(fd);
-		if (job_wait_fd(j, -1, 0, 0) < 0)
+		rc = net_wait(-1, 0, j->cancel_fd, 0);
+		if (rc == NET_CANCELLED || rc == NET_EPOLL)
 			break;
 	}
 	xerr_set(&j->err, XE_UNAVAILABLE, "no streamhost could be reached");
@@ -499,52 +344,44 @@ void s5b_connect_job(struct job *j)
 void s5b_send_job(struct job *j)
 {
 	struct s5b_send *d = j->arg;
-	off_t off = 0;
+	struct xerr e;
 	ssize_t w;
 	char c;
-	int rc;
+	enum net_rc rc;
 
 	atomic_store(&j->total, d->size);
-	while (off < d->size) {
-		size_t n = d->size - off > S5B_CHUNK ? S5B_CHUNK : (size_t)(d->size - off);
-		w = sendfile(d->sock, d->file_fd, &off, n);
-		if (w > 0) {
-			atomic_store(&j->bytes, (long long)off);
-			continue;
-		}
-		if (w == 0) {
-			xerr_set(&j->err, XE_IO, "the file became shorter while it was sent");
-			return;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN) {
-			xerr_set(&j->err, errno == ECONNRESET || errno == EPIPE ? XE_UNAVAILABLE
-				 : XE_IO, "sending: %s", strerror(errno));
-			return;
-		}
-		rc = job_wait_fd(j, d->sock, POLLOUT, d->idle_ms);
-		if (rc == 0) {
-			xerr_set(&j->err, XE_TEMPFAIL, "the receiver took no data for %ld s",
-				 d->idle_ms / 1000);
-			return;
-		}
-		if (rc < 0) {
-			xerr_set(&j->err, XE_SIGNAL, "cancelled");
-			return;
-		}
+	xerr_clear(&e);
+	rc = net_sendfile_all(d->sock, d->file_fd, d->size, j->cancel_fd, d->idle_ms, &j->bytes,
+			      NULL, &e);
+	switch (rc) {
+	case NET_OK:
+		break;
+	case NET_SHORT:
+		xerr_set(&j->err, XE_IO, "the file became shorter while it was sent");
+		return;
+	case NET_EPEER:
+	case NET_EFILE:
+		xerr_set(&j->err, e.code, "sending: %s", e.msg);
+		return;
+	case NET_TIMEOUT:
+		xerr_set(&j->err, XE_TEMPFAIL, "the receiver took no data for %ld s",
+			 d->idle_ms / 1000);
+		return;
+	default:
+		xerr_set(&j->err, XE_SIGNAL, "cancelled");
+		return;
 	}
 	/* All sent: half-close, and wait for the receiver to close after
 	 * storing the file (a reset: it refused the file). */
 	shutdown(d->sock, SHUT_WR);
 	for (;;) {
-		rc = job_wait_fd(j, d->sock, POLLIN, d->idle_ms);
-		if (rc == 0) {
+		rc = net_wait(d->sock, POLLIN, j->cancel_fd, d->idle_ms);
+		if (rc == NET_TIMEOUT) {
 			xerr_set(&j->err, XE_TEMPFAIL, "the receiver did not confirm the end of "
 				 "the file within %ld s", d->idle_ms / 1000);
 			return;
 		}
-		if (rc < 0) {
+		if (rc != NET_OK) {
 			xerr_set(&j->err, XE_SIGNAL, "cancelled");
 			return;
 		}
@@ -580,7 +417,7 @@ void s5b_recv_job(struct job *j)
 	unsigned char *buf = malloc(S5B_CHUNK);
 	long long got = 0;
 	ssize_t r;
-	int rc;
+	enum net_rc rc;
 
 	atomic_store(&j->total, d->size);
 	if (buf == NULL) {
@@ -608,13 +445,13 @@ void s5b_recv_job(struct job *j)
 			xerr_set(&j->err, XE_UNAVAILABLE, "receiving: %s", strerror(errno));
 			goto fail;
 		}
-		rc = job_wait_fd(j, d->sock, POLLIN, d->idle_ms);
-		if (rc == 0) {
+		rc = net_wait(d->sock, POLLIN, j->cancel_fd, d->idle_ms);
+		if (rc == NET_TIMEOUT) {
 			xerr_set(&j->err, XE_TEMPFAIL, "no data for %ld s (--idle-timeout)",
 				 d->idle_ms / 1000);
 			goto fail;
 		}
-		if (rc < 0) {
+		if (rc != NET_OK) {
 			xerr_set(&j->err, XE_SIGNAL, "cancelled");
 			goto fail;
 		}
@@ -625,8 +462,7 @@ void s5b_recv_job(struct job *j)
 		/* The hash may follow the data: wait for it, a while. */
 		long waited = 0;
 		while (!atomic_load(&d->hash_posted) && waited < d->hash_wait_ms) {
-			struct pollfd p = { j->cancel_fd, POLLIN, 0 };
-			if (poll(&p, 1, 20) > 0) {
+			if (net_wait(-1, 0, j->cancel_fd, 20) == NET_CANCELLED) {
 				xerr_set(&j->err, XE_SIGNAL, "cancelled");
 				goto fail;
 			}

@@ -1,7 +1,9 @@
 /* s5b.h — SOCKS5 Bytestreams (XEP-0065): sockets and the data path.
  *
  * No XML here: tr_s5b.c and the negotiations exchange the IQs and call
- * these. The SOCKS5 messages come from the pure codec in socks5.c.
+ * these. The SOCKS5 messages come from the pure codec in socks5.c; the
+ * listening socket and the addresses to advertise, shared with OOB, from
+ * net.h.
  *
  * Sender (requester): s5b_listener_open() listens for the direct
  * connection; s5b_listener_step(), called from the main loop, accepts and
@@ -37,27 +39,6 @@ struct s5b_host {
 /* DST.ADDR: hex SHA-1 of sid + requester JID + target JID. */
 void s5b_hash(const char *sid, const char *requester, const char *target,
 	      char out[SOCKS5_HASH_LEN + 1]);
-
-/* The addresses to advertise for a listener bound to every address: the
- * local address of the XMPP connection first (the one most likely to be
- * reachable by peers of the same server), then each up interface address;
- * loopback only when the XMPP connection itself is over loopback (the
- * server, and so perhaps the peer, is on this host); no IPv6 link-local.
- * Returns the count written to out (max entries of 64 bytes). */
-int s5b_local_addrs(int xmpp_fd, char (*out)[64], int max);
-
-/* A listening TCP socket (non-blocking) on addr (NULL or "": every
- * address, IPv6 and IPv4) and port (0: ephemeral); *bound gets the port.
- * key names the config key in messages. Returns the fd, or -1 with err. */
-int net_listen(const char *addr, unsigned short port, unsigned short *bound, const char *key,
-	       struct xerr *err);
-
-/* What peers are told to connect to for a listener: address (HOST[:PORT],
- * an override whose port replaces *port), else a specific listen address
- * (ADDR[:PORT]), else s5b_local_addrs(). *port starts as the listener's.
- * Returns the count written to out (max entries). Used by S5B and OOB. */
-int s5b_advertised(int xmpp_fd, const char *listen, const char *address, char (*out)[256],
-		   int max, unsigned short *port);
 
 /* The per-streamhost connect budget for s5b_connect_timeout (0: default). */
 static inline long s5b_budget_ms(int seconds)

@@ -21,6 +21,7 @@
 #include "httpreq.h"
 #include "job.h"
 #include "log.h"
+#include "net.h"
 #include "oob.h"
 #include "peer.h"
 #include "recv.h"
@@ -67,14 +68,14 @@ static int oob_listen(struct transfer *t, const char *path, char *url, size_t le
 
 	lhost[0] = '\0';
 	if (a->oob_listen != NULL)
-		hostport_parse(a->oob_listen, lhost, sizeof(lhost), &lport);
+		net_hostport_parse(a->oob_listen, lhost, sizeof(lhost), &lport);
 	fd = net_listen(lhost, lport, &bound, "oob_listen", &t->err);
 	if (fd < 0)
 		return -1;
 	port = bound;
 	/* The host part: oob_address, a specific oob_listen, or the address
 	 * a direct S5B streamhost would advertise first. */
-	if (s5b_advertised(session_fd(t->s), a->oob_listen, a->oob_address, &host, 1,
+	if (net_advertised(session_fd(t->s), a->oob_listen, a->oob_address, &host, 1,
 			   &port) < 1) {
 		close(fd);
 		xerr_set(&t->err, XE_UNAVAILABLE, "no local address to put in the URL; set "

@@ -16,6 +16,7 @@
 #include "jingle.h"
 #include "job.h"
 #include "log.h"
+#include "net.h"
 #include "negotiation.h"
 #include "peer.h"
 #include "recv.h"
@@ -105,7 +106,7 @@ static int s5b_hosts(struct transfer *t, struct s5b_listener *l)
 
 	if (l != NULL) {
 		port = s5b_listener_port(l);
-		na = s5b_advertised(session_fd(t->s), t->p->acct->s5b_listen,
+		na = net_advertised(session_fd(t->s), t->p->acct->s5b_listen,
 				    t->p->acct->s5b_address, addrs, S5B_MAX_HOSTS - 1, &port);
 		for (i = 0; i < na; i++, n++) {
 			snprintf(pa->hosts[n].jid, sizeof(pa->hosts[n].jid), "%s", session_jid(t->s));
@@ -139,7 +140,7 @@ static enum xerr_code s5b_prepare(struct transfer *t)
 	if (a->s5b_listen != NULL) {
 		char host[256];
 		unsigned short port = 0;
-		hostport_parse(a->s5b_listen, host, sizeof(host), &port);
+		net_hostport_parse(a->s5b_listen, host, sizeof(host), &port);
 		s5b_listener_open(&st->l, host, port, t->params.hash,
 				  s5b_budget_ms(a->s5b_connect_timeout), &lerr);
 	} else {

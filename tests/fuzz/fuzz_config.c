@@ -1,13 +1,14 @@
 /* libFuzzer target for the configuration parser and the accept_from
- * allow-list (config.c). The first byte, modulo 3, chooses the mode:
+ * allow-list (config.c, confkey.c, jid.c). The first byte, modulo 3,
+ * chooses the mode:
  *   0  the rest is an xfer.conf, through config_parse() (fmemopen); of an
  *      accepted file every account's accept_from words pass
- *      config_jid_word_ok() and its own JID is a valid one;
- *   1  the rest is "LIST\nJID": config_jid_allowed(LIST, JID), and a JID
+ *      jid_word_ok() and its own JID is a valid one;
+ *   1  the rest is "LIST\nJID": jid_allowed(LIST, JID), and a JID
  *      (not itself of the form "*@...", a pattern) is always allowed by
  *      itself, by its bare form and, with a localpart, by "*@DOMAIN";
- *      every word goes through config_jid_word_ok();
- *   2  the rest goes through hostport_parse(), config_parse_size() and
+ *      every word goes through jid_word_ok();
+ *   2  the rest goes through net_hostport_parse(), config_parse_size() and
  *      config_parse_methods(), which must keep their contracts.
  * Build and run it with scripts/fuzz. */
 #include <assert.h>
@@ -19,6 +20,7 @@
 
 #include "../../src/config.h"
 #include "../../src/jid.h"
+#include "../../src/net.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,7 +33,7 @@ static void words_ok(const char *list, int must)
 		abort();
 	for (w = strtok_r(copy, " ,\t", &save); w != NULL; w = strtok_r(NULL, " ,\t", &save)) {
 		why = NULL;
-		if (config_jid_word_ok(w, &why) < 0)
+		if (jid_word_ok(w, &why) < 0)
 			assert(!must && why != NULL);
 	}
 	free(copy);
@@ -76,14 +78,14 @@ static void allow(const char *s)
 	if (list == NULL)
 		abort();
 	words_ok(list, 0);
-	(void)config_jid_allowed(list, jid);
+	(void)jid_allowed(list, jid);
 	/* "*@..." is always a pattern, even when it is also a JID. */
 	if (jid_parse(jid, &j, NULL) == 0 && strpbrk(jid, " ,\t") == NULL &&
 	    strncmp(jid, "*@", 2) != 0) {
-		assert(config_jid_allowed(jid_bare(&j, own, sizeof(own)), jid) == 1);
-		assert(config_jid_allowed(jid, jid) == 1);
+		assert(jid_allowed(jid_bare(&j, own, sizeof(own)), jid) == 1);
+		assert(jid_allowed(jid, jid) == 1);
 		snprintf(own, sizeof(own), "*@%s", j.domain);
-		assert(config_jid_allowed(own, jid) == (j.local[0] != '\0'));
+		assert(jid_allowed(own, jid) == (j.local[0] != '\0'));
 	}
 	free(list);
 }
@@ -95,7 +97,7 @@ static void values(const char *s)
 	long long v = -1;
 	int ms[4], i, k;
 
-	if (hostport_parse(s, host, sizeof(host), &port) == 0)
+	if (net_hostport_parse(s, host, sizeof(host), &port) == 0)
 		assert(host[0] != '\0' && strlen(host) < sizeof(host));
 	if (config_parse_size(s, &v) == 0)
 		assert(v >= 0 && v <= (1LL << 62));

@@ -1,5 +1,6 @@
-/* Unit tests for config.c: good files, every error path, file modes,
- * password_cmd, the config path search and account selection. */
+/* Unit tests for config.c and confkey.c: good files, every error path,
+ * file modes, password_cmd (password.c), the config path search and
+ * account selection. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -425,57 +426,6 @@ static void test_load(void)
 	rmdir(dir);
 }
 
-static void test_loopback(void)
-{
-	static const struct { const char *host; int want; } cases[] = {
-		{ "localhost", 1 }, { "LOCALHOST", 1 }, { "127.0.0.1", 1 }, { "127.9.8.7", 1 },
-		{ "::1", 1 }, { "0:0:0:0:0:0:0:1", 1 }, { "128.0.0.1", 0 }, { "10.0.0.1", 0 },
-		{ "::2", 0 }, { "localhost.example.org", 0 }, { "example.org", 0 }, { "", 0 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ok(host_is_loopback(cases[i].host) == cases[i].want, "loopback: '%s'",
-		   cases[i].host);
-	ok(host_is_loopback(NULL) == 0, "loopback: NULL");
-}
-
-static void test_allowed(void)
-{
-	static const struct {
-		const char *list, *jid;
-		int want;
-	} cases[] = {
-		{ "alice@example.org", "alice@example.org/phone", 1 },
-		{ "alice@example.org", "ALICE@Example.ORG/phone", 1 },
-		{ "alice@example.org/home", "alice@example.org/phone", 0 },
-		{ "alice@example.org/home", "alice@example.org/home", 1 },
-		{ "bob@x.org, alice@example.org", "alice@example.org", 1 },
-		{ "*@example.org", "anyone@example.org/r", 1 },
-		{ "*@example.org", "anyone@EXAMPLE.org", 1 },
-		{ "*@example.org", "anyone@sub.example.org", 0 },
-		{ "*@example.org", "anyone@badexample.org", 0 },
-		{ "*@example.org", "example.org", 0 },
-		{ "*@*.example.org", "a@sub.example.org/r", 1 },
-		{ "*@*.example.org", "a@deep.sub.example.org", 1 },
-		{ "*@*.example.org", "a@example.org", 0 },
-		{ "*@*.example.org", "a@badexample.org", 0 },
-		{ "*@*.example.org", "a@.example.org", 0 },
-		{ "*@*.example.org", "sub.example.org", 0 },
-		{ "*@example.org.", "a@example.org", 1 },
-		{ "*@*.example.org.", "a@sub.example.org", 1 },
-		{ "*@*.example.org.", "a@example.org", 0 },
-		{ "carol@x.org *@example.org", "carol@x.org/r", 1 },
-		{ "", "alice@example.org", 0 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ok(config_jid_allowed(cases[i].list, cases[i].jid) == cases[i].want,
-		   "allowed: '%s' by '%s' is %d", cases[i].jid, cases[i].list, cases[i].want);
-	ok(config_jid_allowed(NULL, "a@b.c") == 0, "allowed: no list");
-}
-
 int main(void)
 {
 	test_parse();
@@ -487,7 +437,5 @@ int main(void)
 	test_password_cmd();
 	test_path();
 	test_load();
-	test_loopback();
-	test_allowed();
 	return tap_done();
 }

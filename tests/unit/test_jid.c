@@ -1,4 +1,4 @@
-/* Unit tests for jid.c. */
+/* Unit tests for jid.c: parsing, bare JIDs, allow-lists. */
 #include <string.h>
 
 #include "../../src/jid.h"
@@ -96,10 +96,47 @@ static void test_bare(void)
 	is_str(jid_bare(&b, buf, sizeof(buf)), "example.org", "bare of a domain JID");
 }
 
+static void test_allowed(void)
+{
+	static const struct {
+		const char *list, *jid;
+		int want;
+	} allow[] = {
+		{ "alice@example.org", "alice@example.org/phone", 1 },
+		{ "alice@example.org", "ALICE@Example.ORG/phone", 1 },
+		{ "alice@example.org/home", "alice@example.org/phone", 0 },
+		{ "alice@example.org/home", "alice@example.org/home", 1 },
+		{ "bob@x.org, alice@example.org", "alice@example.org", 1 },
+		{ "*@example.org", "anyone@example.org/r", 1 },
+		{ "*@example.org", "anyone@EXAMPLE.org", 1 },
+		{ "*@example.org", "anyone@sub.example.org", 0 },
+		{ "*@example.org", "anyone@badexample.org", 0 },
+		{ "*@example.org", "example.org", 0 },
+		{ "*@*.example.org", "a@sub.example.org/r", 1 },
+		{ "*@*.example.org", "a@deep.sub.example.org", 1 },
+		{ "*@*.example.org", "a@example.org", 0 },
+		{ "*@*.example.org", "a@badexample.org", 0 },
+		{ "*@*.example.org", "a@.example.org", 0 },
+		{ "*@*.example.org", "sub.example.org", 0 },
+		{ "*@example.org.", "a@example.org", 1 },
+		{ "*@*.example.org.", "a@sub.example.org", 1 },
+		{ "*@*.example.org.", "a@example.org", 0 },
+		{ "carol@x.org *@example.org", "carol@x.org/r", 1 },
+		{ "", "alice@example.org", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
+		ok(jid_allowed(allow[i].list, allow[i].jid) == allow[i].want,
+		   "allowed: '%s' by '%s' is %d", allow[i].jid, allow[i].list, allow[i].want);
+	ok(jid_allowed(NULL, "a@b.c") == 0, "allowed: no list");
+}
+
 int main(void)
 {
 	test_parse();
 	test_lengths();
 	test_bare();
+	test_allowed();
 	return tap_done();
 }

@@ -16,10 +16,10 @@ while read -r opt; do
 	grep -qF -- "$opt" "$T/xfer.1.txt" || fail "option $opt is in --help but not in xfer(1)"
 done < "$T/opts"
 
-# Keys: the table in config.c is the truth; the KEYS section must describe
+# Keys: the table in confkey.c is the truth; the KEYS section must describe
 # exactly those (EXAMPLES mention keys too, so only KEYS is searched).
-grep -oE '^	\{ "[a-z_]+", +CT_' "$TESTS_SRCDIR/../src/config.c" | grep -oE '"[a-z_]+"' | tr -d '"' > "$T/keys"
-[ "$(wc -l < "$T/keys")" -ge 14 ] || fail "too few config keys found in config.c"
+grep -oE '^	\{ "[a-z_]+", +CT_' "$TESTS_SRCDIR/../src/confkey.c" | grep -oE '"[a-z_]+"' | tr -d '"' > "$T/keys"
+[ "$(wc -l < "$T/keys")" -ge 14 ] || fail "too few config keys found in confkey.c"
 sed -n '/^KEYS/,/^[A-Z]/p' "$T/xfer.conf.5.txt" > "$T/keys_section"
 grep -oE '^     [a-z_]+( |$)' "$T/keys_section" | tr -d ' ' | sort -u > "$T/doc_keys"
 [ -s "$T/doc_keys" ] || fail "no KEYS section in xfer.conf(5)"

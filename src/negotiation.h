@@ -71,5 +71,7 @@ struct negotiation {
 };
 
 extern const struct negotiation neg_si, neg_jingle;
+/* Both, NULL-terminated (transfer.c): their IQs are routed from here. */
+extern const struct negotiation *const negotiation_all[];
 
 #endif

@@ -10,6 +10,7 @@
 #include "peer.h"
 #include "si.h"
 #include "signals.h"
+#include "transport.h"
 
 int peer_presence(struct session *s, xmpp_stanza_t *st, void *arg)
 {
@@ -88,7 +89,9 @@ static int peer_capable(struct peer *p, const char *jid, long timeout_ms)
 	struct xerr err;
 	xmpp_stanza_t *r, *q, *f;
 	int si = 0, ft = 0, jingle = 0, jft = 0, i;
-	unsigned m = 0, jm = 0, ours = 0;
+	unsigned m = 0, jm = 0, ours = 0, alone = 0;
+	char said[128];
+	size_t len;
 
 	xerr_clear(&err);
 	p->peer_disco = 0;
@@ -100,8 +103,11 @@ static int peer_capable(struct peer *p, const char *jid, long timeout_ms)
 		/* No answer to disco: assume every method; offers will tell. */
 		if (r != NULL)
 			xmpp_stanza_release(r);
-		p->peer_methods = METHOD_S5B | METHOD_IBB | METHOD_OOB;
-		p->peer_jmethods = METHOD_S5B | METHOD_IBB; /* used with --protocol jingle */
+		for (i = 0; transport_all[i] != NULL; i++) {
+			p->peer_methods |= (unsigned)transport_all[i]->method;
+			if (transport_all[i]->jingle_feature != NULL) /* with --protocol jingle */
+				p->peer_jmethods |= (unsigned)transport_all[i]->method;
+		}
 		log_debug("%s does not answer disco#info; trying every method", jid);
 		return 0;
 	}
@@ -113,12 +119,15 @@ static int peer_capable(struct peer *p, const char *jid, long timeout_ms)
 			continue;
 		si |= strcmp(var, NS_SI) == 0;
 		ft |= strcmp(var, NS_SI_FT) == 0;
-		m |= strcmp(var, NS_S5B) == 0 ? METHOD_S5B : strcmp(var, NS_IBB) == 0 ? METHOD_IBB
-		   : strcmp(var, NS_OOB) == 0 ? METHOD_OOB : 0;
 		jingle |= strcmp(var, NS_JINGLE) == 0;
 		jft |= strcmp(var, NS_JINGLE_FT) == 0;
-		jm |= strcmp(var, NS_JINGLE_S5B) == 0 ? METHOD_S5B : strcmp(var, NS_JINGLE_IBB) == 0
-		    ? METHOD_IBB : 0;
+		for (i = 0; transport_all[i] != NULL; i++) {
+			const struct transport *tr = transport_all[i];
+			if (strcmp(var, tr->feature) == 0)
+				m |= (unsigned)tr->method;
+			if (tr->jingle_feature != NULL && strcmp(var, tr->jingle_feature) == 0)
+				jm |= (unsigned)tr->method;
+		}
 	}
 	{
 		/* The server's spelling of a JID the user typed: the S5B hash
@@ -128,18 +137,25 @@ static int peer_capable(struct peer *p, const char *jid, long timeout_ms)
 			snprintf(p->jid, sizeof(p->jid), "%s", from);
 	}
 	xmpp_stanza_release(r);
-	if (!(si && ft))
-		m &= ~(unsigned)METHODS_SI;
+	for (i = 0; !(si && ft) && transport_all[i] != NULL; i++)
+		if (!transport_all[i]->alone) /* carried by SI */
+			m &= ~(unsigned)transport_all[i]->method;
 	p->peer_jingle = jingle && jft && jm != 0;
 	p->peer_jmethods = p->peer_jingle ? jm : 0;
 	for (i = 0; p->methods[i] != 0; i++)
 		ours |= (unsigned)p->methods[i];
-	log_debug("%s: si %d, file transfer %d, jingle file transfer %d, s5b %d, ibb %d, oob %d",
-		  jid, si, ft, p->peer_jingle, !!(m & METHOD_S5B), !!(m & METHOD_IBB),
-		  !!(m & METHOD_OOB));
+	for (i = 0, len = 0; transport_all[i] != NULL && len < sizeof(said); i++) {
+		len += (size_t)snprintf(said + len, sizeof(said) - len, ", %s %d",
+					transport_all[i]->name,
+					!!(m & (unsigned)transport_all[i]->method));
+		if (transport_all[i]->alone)
+			alone |= (unsigned)transport_all[i]->method;
+	}
+	log_debug("%s: si %d, file transfer %d, jingle file transfer %d%s", jid, si, ft,
+		  p->peer_jingle, said);
 	p->peer_methods = m;
 	/* By SI or by Jingle, as --protocol allows. */
-	return (((p->protocol != PROTO_JINGLE ? m : m & METHOD_OOB) |
+	return (((p->protocol != PROTO_JINGLE ? m : m & alone) |
 		 (p->protocol != PROTO_SI ? p->peer_jmethods : 0)) & ours) != 0;
 }
 
@@ -152,7 +168,8 @@ const char *peer_protocol_said(const struct peer *p)
 
 static int by_priority(const void *a, const void *b)
 {
-	int pa = ((const struct peer_resource *)a)->priority, pb = ((const struct peer_resource *)b)->priority;
+	int pa = ((const struct peer_resource *)a)->priority;
+	int pb = ((const struct peer_resource *)b)->priority;
 
 	return (pa < pb) - (pa > pb); /* highest first */
 }
@@ -242,8 +259,7 @@ enum xerr_code peer_init(struct peer *p, const char *jid, const struct xfer_opts
 	else if (acct->methods[0] != 0)
 		memcpy(p->methods, acct->methods, sizeof(p->methods));
 	else
-		memcpy(p->methods, (int[4]){ METHOD_S5B, METHOD_IBB, METHOD_OOB, 0 },
-		       sizeof(p->methods));
+		transport_order(p->methods);
 	p->block = acct->ibb_block_size > 0 ? acct->ibb_block_size : IBB_DEFAULT_BLOCK;
 	p->protocol = o->protocol == NULL || strcmp(o->protocol, "auto") == 0 ? PROTO_AUTO
 		    : strcmp(o->protocol, "jingle") == 0 ? PROTO_JINGLE : PROTO_SI;

@@ -389,7 +389,7 @@ struct receiver *receiver_new(const struct account *acct, const char *dir, int c
 	if (acct->methods[0] != 0)
 		memcpy(r->order, acct->methods, sizeof(r->order));
 	else
-		memcpy(r->order, (int[4]){ METHOD_S5B, METHOD_IBB, METHOD_OOB, 0 }, sizeof(r->order));
+		transport_order(r->order);
 	if (acct->oob_fetch < 0) { /* oob_fetch = no: send may still offer it */
 		int n = 0;
 		for (i = 0; r->order[i] != 0; i++)
@@ -438,21 +438,23 @@ void receiver_attach(struct receiver *r, struct session *s)
 {
 	/* Only the methods accepted here are announced: a sender that reads
 	 * our disco#info offers nothing we would refuse. */
-	const struct negotiation *negs[] = { &neg_si, &neg_jingle };
 	size_t i, k;
 
 	r->s = s;
-	for (i = 0; i < sizeof(negs) / sizeof(negs[0]); i++)
-		for (k = 0; negs[i]->features[k] != NULL; k++)
-			session_add_feature(s, negs[i]->features[k]);
-	for (i = 0; transport_all[i] != NULL; i++)
-		for (k = 0; (r->methods & (unsigned)transport_all[i]->method) &&
-			    transport_all[i]->features[k] != NULL; k++)
-			session_add_feature(s, transport_all[i]->features[k]);
+	for (i = 0; negotiation_all[i] != NULL; i++)
+		for (k = 0; negotiation_all[i]->features[k] != NULL; k++)
+			session_add_feature(s, negotiation_all[i]->features[k]);
+	for (i = 0; transport_all[i] != NULL; i++) {
+		if (!(r->methods & (unsigned)transport_all[i]->method))
+			continue;
+		session_add_feature(s, transport_all[i]->feature);
+		if (transport_all[i]->jingle_feature != NULL)
+			session_add_feature(s, transport_all[i]->jingle_feature);
+	}
 	session_on_presence(s, recv_presence, r);
 	session_on_message(s, recv_message, r);
-	session_route_iq(s, neg_si.ns, neg_si.on_recv_iq, r);
-	session_route_iq(s, neg_jingle.ns, neg_jingle.on_recv_iq, r);
+	for (i = 0; negotiation_all[i] != NULL; i++)
+		session_route_iq(s, negotiation_all[i]->ns, negotiation_all[i]->on_recv_iq, r);
 	for (i = 0; transport_all[i] != NULL; i++)
 		if (transport_all[i]->ns != NULL)
 			session_route_iq(s, transport_all[i]->ns, transport_all[i]->on_recv_stanza, r);

@@ -268,13 +268,23 @@ static struct session *batch_login(struct account *acct, const struct xfer_opts 
 			log_info("%s; will try again", err.msg);
 		return NULL;
 	}
-	session_add_feature(s, NS_SI);
-	session_add_feature(s, NS_SI_FT);
-	session_add_feature(s, NS_IBB);
-	session_add_feature(s, NS_S5B);
+	/* What a sender announces: the offers it makes in rounds (SI) and
+	 * the methods they carry. */
+	for (i = 0; transfer_engine.rounds->features[i] != NULL; i++)
+		session_add_feature(s, transfer_engine.rounds->features[i]);
+	for (i = 0; transfer_engine.transports[i] != NULL; i++)
+		if (!transfer_engine.transports[i]->alone)
+			session_add_feature(s, transfer_engine.transports[i]->feature);
 	session_on_presence(s, batch_presence, b);
-	session_route_iq(s, tr_ibb.ns, tr_ibb.on_send_stanza, &b->cur);
-	session_route_iq(s, neg_jingle.ns, neg_jingle.on_send_iq, &b->cur);
+	/* The peer's IQs reach the transfer in progress through b->cur. */
+	for (i = 0; transfer_engine.transports[i] != NULL; i++)
+		if (transfer_engine.transports[i]->on_send_stanza != NULL)
+			session_route_iq(s, transfer_engine.transports[i]->ns,
+					 transfer_engine.transports[i]->on_send_stanza, &b->cur);
+	for (i = 0; negotiation_all[i] != NULL; i++)
+		if (negotiation_all[i]->on_send_iq != NULL)
+			session_route_iq(s, negotiation_all[i]->ns, negotiation_all[i]->on_send_iq,
+					 &b->cur);
 	for (r = 0; r < b->n; r++)
 		peer_attach(&b->peers[r], s);
 	{

@@ -18,6 +18,7 @@
 #define MAX_ROUNDS 8	/* offers of one file */
 
 const struct transport *const transport_all[] = { &tr_s5b, &tr_ibb, &tr_oob, NULL };
+const struct negotiation *const negotiation_all[] = { &neg_si, &neg_jingle, NULL };
 
 const struct transport *transport_of(int method)
 {
@@ -27,6 +28,15 @@ const struct transport *transport_of(int method)
 		if (transport_all[i]->method == method)
 			return transport_all[i];
 	return NULL;
+}
+
+void transport_order(int out[4])
+{
+	int i;
+
+	for (i = 0; i < 3 && transport_all[i] != NULL; i++)
+		out[i] = transport_all[i]->method;
+	out[i] = 0;
 }
 
 enum next_step transfer_next(const struct next_input *in)

@@ -54,9 +54,10 @@ struct transport {
 	void (*refuse)(struct receiver *r, struct transfer *t, const struct xerr *e);
 
 	/* Both. */
-	/* The disco#info features that announce it (NULL-terminated),
-	 * listed while it is enabled. */
-	const char *features[4];
+	/* disco#info: the feature that announces it (its XEP's namespace),
+	 * and its Jingle transport's (NULL: none); ours are listed while it
+	 * is enabled, the peer's are read from them. */
+	const char *feature, *jingle_feature;
 	/* Stanzas of its namespace (ns NULL: it has none). arg: the
 	 * receiver, or (sending) a struct transfer ** to the transfer in
 	 * progress. on_recv_message: its data in messages (returns 0 when
@@ -76,5 +77,8 @@ extern const struct transport *const transport_all[];
 
 /* The transport of method m, or NULL. */
 const struct transport *transport_of(int method);
+/* Every method, in transport_all[]'s order (the default preference),
+ * 0-terminated. */
+void transport_order(int out[4]);
 
 #endif

@@ -515,31 +515,35 @@ int jingle_hash_from_hex(const char *hex, char b64[45])
 }
 
 /* The one table between Jingle reasons (XEP-0166 7.4) and the error
- * space: what a reason from the peer means, and which reason ends a
- * session that failed here with a code. */
+ * space: what a reason from the peer means (the others: XE_UNAVAILABLE,
+ * but timeout), and which reason ends a session that failed here with a
+ * code, receiving or sending (besides cancel for a signal, and
+ * failed-transport for the rest). */
 static const struct {
 	const char *reason;
-	enum xerr_code code;	/* the reason from a peer means this */
-	int ours;		/* we end a session failed with code with it */
+	enum xerr_code code;
+	unsigned from_peer : 1;	/* the reason from a peer means code */
+	unsigned recv : 1;	/* a receiver ends with it on code */
+	unsigned send : 1;	/* a sender does */
 } jingle_reasons[] = {
-	{ "decline", XE_UNAVAILABLE, 0 },
-	{ "busy", XE_TEMPFAIL, 0 },
-	{ "media-error", XE_PROTOCOL, 0 },
-	{ "timeout", XE_TEMPFAIL, 1 },
-	{ "cancel", XE_UNAVAILABLE, 0 },
-	{ "general-error", XE_IO, 1 },
-	{ "general-error", XE_CANTCREAT, 1 },
-	{ "failed-application", XE_PROTOCOL, 1 },
+	{ "decline", XE_UNAVAILABLE, 1, 0, 0 },
+	{ "busy", XE_TEMPFAIL, 1, 0, 0 },
+	{ "media-error", XE_PROTOCOL, 1, 0, 0 },
+	{ "timeout", XE_TEMPFAIL, 1, 1, 1 },
+	{ "general-error", XE_IO, 0, 1, 0 },
+	{ "general-error", XE_CANTCREAT, 0, 1, 0 },
+	{ "failed-application", XE_PROTOCOL, 0, 1, 0 },
 };
 
-const char *jingle_reason_of(enum xerr_code code)
+const char *jingle_reason_of(enum xerr_code code, int receiving)
 {
 	size_t i;
 
 	if (code == XE_SIGNAL)
 		return "cancel";
 	for (i = 0; i < sizeof(jingle_reasons) / sizeof(jingle_reasons[0]); i++)
-		if (jingle_reasons[i].ours && jingle_reasons[i].code == code)
+		if (jingle_reasons[i].code == code &&
+		    (receiving ? jingle_reasons[i].recv : jingle_reasons[i].send))
 			return jingle_reasons[i].reason;
 	return "failed-transport";
 }
@@ -552,10 +556,8 @@ int jingle_reason_error(const char *reason, const char *text, const char *peer,
 	size_t i;
 
 	for (i = 0; i < sizeof(jingle_reasons) / sizeof(jingle_reasons[0]); i++)
-		if (strcmp(jingle_reasons[i].reason, reason) == 0) {
+		if (jingle_reasons[i].from_peer && strcmp(jingle_reasons[i].reason, reason) == 0)
 			code = jingle_reasons[i].code;
-			break;
-		}
 	if (strcmp(reason, "decline") == 0)
 		xerr_set(err, code, "%s declined the file%s%s", peer, sep, text);
 	else if (strcmp(reason, "busy") == 0)
@@ -563,7 +565,6 @@ int jingle_reason_error(const char *reason, const char *text, const char *peer,
 	else if (strcmp(reason, "media-error") == 0)
 		xerr_set(err, code, "%s rejected the file (media-error%s%s)", peer, sep, text);
 	else
-		xerr_set(err, strcmp(reason, "timeout") == 0 ? XE_TEMPFAIL : XE_UNAVAILABLE,
-			 "%s ended the session (%s%s%s)", peer, reason, sep, text);
+		xerr_set(err, code, "%s ended the session (%s%s%s)", peer, reason, sep, text);
 	return strcmp(reason, "unsupported-transports") == 0;
 }

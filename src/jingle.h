@@ -129,7 +129,8 @@ int jingle_hash_from_hex(const char *hex, char b64[45]);
  * for another transport or protocol (unsupported-transports). */
 int jingle_reason_error(const char *reason, const char *text, const char *peer,
 			struct xerr *err);
-/* The reason that ends a session failed here with code. */
-const char *jingle_reason_of(enum xerr_code code);
+/* The reason that ends a session failed here with code (receiving: as
+ * the responder, else as the initiator). */
+const char *jingle_reason_of(enum xerr_code code, int receiving);
 
 #endif

@@ -282,6 +282,7 @@ static enum outcome jingle_offer(struct transfer *t)
 	np->offer.transport = s5b ? JT_S5B : (plan & METHOD_IBB) ? JT_IBB : JT_NONE;
 	if (np->offer.transport == JT_NONE)
 		return OUT_NEXT;
+	xerr_clear(&t->err); /* S5B's failure is an attempt; the offer says its own */
 	log_debug("Jingle session %s with %s: %s transport %s", np->sid, t->peer,
 		  s5b ? "s5b" : "ibb", t->sid);
 	if (jingle_set(t, &np->offer, &r) < 0) {
@@ -430,8 +431,9 @@ static enum outcome jingle_end(struct transfer *t, enum outcome out)
 
 	if (np == NULL)
 		return out;
-	ended = np->ended;
-	if (out == OUT_OK && ended == NULL) {
+	/* t->over: a wait took the peer's session-terminate and said why. One
+	 * that came while the data flowed is seen here. */
+	if (!t->over && out == OUT_OK) {
 		ended = jingle_wait_end(t, 10000);
 		if (ended != NULL && strcmp(ended->reason, "success") != 0) {
 			jingle_reason_error(ended->reason, ended->reason_text, t->peer, &t->err);
@@ -439,15 +441,16 @@ static enum outcome jingle_end(struct transfer *t, enum outcome out)
 		} else if (ended == NULL) {
 			jingle_terminate(t, "success", NULL);
 		}
-	} else if (out != OUT_OK && ended == NULL && np->acked) {
+	} else if (!t->over && out != OUT_OK && np->acked) {
 		/* The receiver's reason says more than a broken stream (a hash
 		 * that did not match): a moment for its session-terminate. */
+		ended = NULL;
 		if (t->err.code != XE_SIGNAL && session_connected(t->s) && !t->p->gone)
 			ended = jingle_wait_end(t, 2000);
 		if (ended != NULL && strcmp(ended->reason, "media-error") == 0)
 			jingle_reason_error(ended->reason, ended->reason_text, t->peer, &t->err);
 		else if (ended == NULL)
-			jingle_terminate(t, jingle_reason_of(t->err.code), t->err.msg);
+			jingle_terminate(t, jingle_reason_of(t->err.code, 0), t->err.msg);
 	}
 	free(np->accept);
 	free(np->info);

@@ -77,7 +77,7 @@ void jingle_recv_refuse(struct receiver *r, struct transfer *t, const struct xer
 	const char *reason = rnp(t)->reason;
 
 	if (reason == NULL)
-		reason = e->flags & XF_MISMATCH ? "media-error" : jingle_reason_of(e->code);
+		reason = e->flags & XF_MISMATCH ? "media-error" : jingle_reason_of(e->code, 1);
 	rx_terminate(r, t, reason, receiver_peer_text(e));
 }
 

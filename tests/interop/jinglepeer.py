@@ -15,6 +15,8 @@ its answer awaited with a timeout.
                       [--s5b-candidate HOST:PORT ... [--replace-after SECONDS]]
   jinglepeer.py probe --jid J --password P --host IP --port N --cafile PEM
                       --to FULLJID [--resource R] [--timeout 60] [-v]
+  jinglepeer.py recv  --jid J --password P --host IP --port N --cafile PEM
+                      --reason REASON [--resource R] [--timeout 60] [-v]
 
 send: session-initiate (content 'a-file-offer', a <file/> with name, size and,
 with --hash good, the sha-256 of the file; --hash bad announces the sha-256
@@ -60,7 +62,15 @@ Exit 0 once every probe was answered (whatever the answers: the caller
 judges them); 1 if the valid session-initiate is refused or the responder
 ends that session itself.
 
-Both print "jinglepeer: online as <full JID>" on stderr once logged in.
+recv is a responder that takes one file offered over IBB and, when the IBB
+<close/> arrives, first sends session-terminate with --reason (awaiting its
+acknowledgement) and only then answers the close with a result: a
+receiver that acknowledges the whole stream and yet rejects the file (a
+checksum it did not like). It advertises Jingle file transfer over IBB in
+disco#info, prints "received <bytes> bytes" and exits 0 once the close is
+answered.
+
+All print "jinglepeer: online as <full JID>" on stderr once logged in.
 --timeout bounds the whole run (connecting included) and each single wait.
 Exit status: 0 success, 1 failure, 2 usage, 3 timeout; every failure is
 explained on stderr.
@@ -223,9 +233,9 @@ class Peer(peerbase.Peer):
 
     # --- stanzas ----------------------------------------------------------
 
-    def jingle_iq(self, action, sid=None, initiator=False):
-        """An IQ set to --to with <jingle action=...>; returns (iq, jingle)."""
-        iq = self.make_iq_set(ito=JID(self.args.to))
+    def jingle_iq(self, action, sid=None, initiator=False, to=None):
+        """An IQ set to --to (or to) with <jingle action=...>; returns (iq, jingle)."""
+        iq = self.make_iq_set(ito=JID(to if to is not None else self.args.to))
         j = ET.Element(q(NS_JINGLE, 'jingle'), {'action': action})
         if initiator:
             j.set('initiator', self.boundjid.full)
@@ -255,8 +265,8 @@ class Peer(peerbase.Peer):
             sub(c, NS_JIBB, 'transport', block_size=block, sid=tsid)
         return iq
 
-    def terminate(self, sid, reason, text=None):
-        iq, j = self.jingle_iq('session-terminate', sid)
+    def terminate(self, sid, reason, text=None, to=None):
+        iq, j = self.jingle_iq('session-terminate', sid, to=to)
         r = sub(j, NS_JINGLE, 'reason')
         sub(r, NS_JINGLE, reason)
         if text:
@@ -503,6 +513,77 @@ class Prober(Peer):
         self.finish(EXIT_OK)
 
 
+class Receiver(Peer):
+    """recv: the responder of one IBB session that ends it with --reason
+    before it acknowledges the stream's close."""
+
+    def __init__(self, args):
+        super().__init__(args)
+        self.register_plugin('xep_0030')
+        for ns in (NS_JINGLE, NS_FT, NS_JIBB, NS_IBB):
+            self['xep_0030'].add_feature(ns)
+        self.jsid = self.initiator = None
+        self.tsid, self.got = None, 0
+        self.register_handler(Callback(
+            'IBB open', MatchXPath('{%s}iq/{%s}open' % (self.default_ns, NS_IBB)),
+            self.on_ibb_open))
+        self.register_handler(Callback(
+            'IBB data', MatchXPath('{%s}iq/{%s}data' % (self.default_ns, NS_IBB)),
+            self.on_ibb_data))
+
+    async def started(self):
+        self.where = 'waiting for an offer'
+
+    def on_jingle(self, iq):
+        if iq['type'] != 'set':
+            return
+        j = iq.xml.find(q(NS_JINGLE, 'jingle'))
+        iq.reply().send()
+        if j.get('action') != 'session-initiate' or self.jsid is not None:
+            err('got %s' % j.get('action'))
+            return
+        self.jsid, self.initiator = j.get('sid'), iq['from']
+        c = j.find(q(NS_JINGLE, 'content'))
+        t = c.find(q(NS_JIBB, 'transport')) if c is not None else None
+        if t is None:
+            return self.fail('the offer has no IBB transport')
+        self.tsid = t.get('sid')
+        a, ja = self.jingle_iq('session-accept', self.jsid, to=self.initiator)
+        ja.set('responder', self.boundjid.full)
+        ca = sub(ja, NS_JINGLE, 'content', creator='initiator', name=c.get('name'),
+                 senders='initiator')
+        ca.append(c.find(q(NS_FT, 'description')))
+        sub(ca, NS_JIBB, 'transport', block_size=t.get('block-size'), sid=self.tsid)
+        self.where = 'session-accept'
+        asyncio.ensure_future(a.send(timeout=self.remaining()))
+
+    def on_ibb_open(self, iq):
+        if iq['type'] == 'set':
+            iq.reply().send()
+            self.where = 'IBB data'
+
+    def on_ibb_data(self, iq):
+        if iq['type'] != 'set':
+            return
+        d = iq.xml.find(q(NS_IBB, 'data'))
+        self.got += len(base64.b64decode(d.text or ''))
+        iq.reply().send()
+
+    def on_ibb_close(self, iq):
+        if iq['type'] == 'set':
+            asyncio.ensure_future(self.close_late(iq))
+
+    async def close_late(self, iq):
+        self.where = 'session-terminate'
+        t = self.terminate(self.jsid, self.args.reason, 'the receiver rejects the file',
+                           to=self.initiator)
+        await t.send(timeout=self.remaining())
+        iq.reply().send()
+        out('received %d bytes' % self.got)
+        await asyncio.sleep(0.5)
+        self.finish(EXIT_OK)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     cmds = p.add_subparsers(dest='cmd', required=True)
@@ -511,6 +592,11 @@ def main():
         peerbase.add_connection_args(s)
         s.add_argument('--to', required=True, help='full JID of the responder')
         peerbase.add_verbose_arg(s)
+    s = cmds.add_parser('recv')
+    peerbase.add_connection_args(s)
+    peerbase.add_verbose_arg(s)
+    s.add_argument('--reason', required=True,
+                   help='the session-terminate reason sent before the IBB close is answered')
     s = cmds.choices['send']
     s.add_argument('--file', required=True)
     s.add_argument('--name', help='the file name to offer (default: the base name of --file)')
@@ -525,7 +611,7 @@ def main():
                    help='with --s5b-candidate: seconds to wait before the transport-replace')
     a = p.parse_args()
     peerbase.check_connection_args(p, a)
-    if not JID(a.to).resource:
+    if a.cmd != 'recv' and not JID(a.to).resource:
         p.error('--to must be a full JID (with a resource)')
     if a.timeout <= 0:
         p.error('--timeout must be positive')
@@ -534,7 +620,7 @@ def main():
     if a.cmd == 'send' and not 1 <= a.block_size <= 65535:
         p.error('--block-size must be 1..65535')
     peerbase.setup_logging(a.verbose)
-    peerbase.run_peer({'send': Sender, 'probe': Prober}[a.cmd], a)
+    peerbase.run_peer({'send': Sender, 'probe': Prober, 'recv': Receiver}[a.cmd], a)
 
 
 if __name__ == '__main__':

@@ -1137,6 +1137,54 @@ static void test_hash(void)
 		ok(jingle_hash_from_hex(bad_hex[i], b64) == -1, "from_hex refuses '%s'", bad_hex[i]);
 }
 
+/* The one table between reasons and the error space, both ways. */
+static void test_reasons(void)
+{
+	static const struct {
+		const char *reason, *text;
+		enum xerr_code code;
+		int fallback;
+		const char *msg;
+	} from_peer[] = {
+		{ "decline", "", XE_UNAVAILABLE, 0, "bob declined the file" },
+		{ "decline", "too big", XE_UNAVAILABLE, 0, "bob declined the file: too big" },
+		{ "busy", "", XE_TEMPFAIL, 0, "bob is busy; try again later" },
+		{ "media-error", "hash", XE_PROTOCOL, 0, "bob rejected the file (media-error: hash)" },
+		{ "timeout", "", XE_TEMPFAIL, 0, "bob ended the session (timeout)" },
+		{ "cancel", "", XE_UNAVAILABLE, 0, "bob ended the session (cancel)" },
+		{ "general-error", "disk", XE_UNAVAILABLE, 0, "bob ended the session (general-error: disk)" },
+		{ "unsupported-transports", "", XE_UNAVAILABLE, 1,
+		  "bob ended the session (unsupported-transports)" },
+	};
+	static const struct {
+		enum xerr_code code;
+		int receiving;
+		const char *reason;
+	} ours[] = {
+		{ XE_SIGNAL, 0, "cancel" }, { XE_SIGNAL, 1, "cancel" },
+		{ XE_TEMPFAIL, 0, "timeout" }, { XE_TEMPFAIL, 1, "timeout" },
+		{ XE_IO, 1, "general-error" }, { XE_CANTCREAT, 1, "general-error" },
+		{ XE_PROTOCOL, 1, "failed-application" }, { XE_UNAVAILABLE, 1, "failed-transport" },
+		{ XE_IO, 0, "failed-transport" }, { XE_PROTOCOL, 0, "failed-transport" },
+		{ XE_UNAVAILABLE, 0, "failed-transport" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(from_peer) / sizeof(from_peer[0]); i++) {
+		struct xerr e;
+		int fb;
+
+		xerr_clear(&e);
+		fb = jingle_reason_error(from_peer[i].reason, from_peer[i].text, "bob", &e);
+		ok(e.code == from_peer[i].code && fb == from_peer[i].fallback,
+		   "reason %s: code %d, fallback %d", from_peer[i].reason, e.code, fb);
+		is_str(e.msg, from_peer[i].msg, "reason: the message");
+	}
+	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		is_str(jingle_reason_of(ours[i].code, ours[i].receiving), ours[i].reason,
+		       ours[i].receiving ? "our reason, receiving" : "our reason, sending");
+}
+
 int main(void)
 {
 	xmpp_initialize();
@@ -1158,6 +1206,7 @@ int main(void)
 	test_lengths();
 	test_bad_candidates();
 	test_hash();
+	test_reasons();
 	xmpp_ctx_free(ctx);
 	xmpp_shutdown();
 	return tap_done();

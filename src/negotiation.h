@@ -62,7 +62,8 @@ struct negotiation {
 	/* Receiving. */
 	/* The negotiation's IQs; arg is the receiver. */
 	session_stanza_fn on_recv_iq;
-	/* The sending side's IQs from the peer; arg is the transfer list. */
+	/* The sending side's IQs from the peer; arg is a struct transfer **
+	 * to the transfer in progress. */
 	session_stanza_fn on_send_iq;
 	/* A transfer failed here with e: tell the peer. */
 	void (*refuse)(struct receiver *r, struct transfer *t, const struct xerr *e);

@@ -8,7 +8,6 @@
 
 #include "ibb.h"
 #include "jid.h"
-#include "jingle.h"
 #include "log.h"
 #include "negotiation.h"
 #include "recv.h"
@@ -40,7 +39,7 @@ void receiver_forget(struct receiver *r, struct transfer *t)
 	/* Whatever t still owns goes with it: a file not delivered is removed. */
 	job_finish(&t->job);
 	if (t->tr != NULL && t->tr->stop != NULL)
-		t->tr->stop(t, 0);
+		t->tr->stop(t);
 	sink_abort(t->sink);
 	if (t->pr_started)
 		progress_finish(&t->pr, 0, recv_method(t));
@@ -270,7 +269,7 @@ enum xerr_code receiver_switch(struct receiver *r, struct transfer *t, struct xe
 		t->neg->s5b_report(r, t, S5B_ABANDONED, -1, NULL);
 	job_finish(&t->job);
 	if (t->tr != NULL && t->tr->stop != NULL)
-		t->tr->stop(t, 0);
+		t->tr->stop(t);
 	if (t->pr_started)
 		progress_finish(&t->pr, 0, recv_method(t));
 	t->pr_started = 0;
@@ -292,7 +291,7 @@ void receiver_method_failed(struct receiver *r, struct transfer *t, int m)
 	t->nmethods = n;
 	job_finish(&t->job);
 	if (t->tr != NULL && t->tr->stop != NULL)
-		t->tr->stop(t, 0);
+		t->tr->stop(t);
 	t->tr = NULL;
 	t->state = TS_OFFERED;
 	t->last_ms = session_now_ms();

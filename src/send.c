@@ -10,13 +10,12 @@
 
 #include <openssl/rand.h>
 
-#include "ibb.h"
-#include "jingle.h"
 #include "log.h"
 #include "negotiation.h"
 #include "peer.h"
 #include "send.h"
 #include "si.h"
+#include "stanza.h"
 #include "signals.h"
 #include "source.h"
 #include "transfer.h"

@@ -104,7 +104,8 @@ static enum outcome ibb_send(struct transfer *t)
 }
 
 /* IBB stanzas to a sender: the receiver may close our stream (it gave
- * up); anything else about IBB is not for us. arg: the transfer list. */
+ * up); anything else about IBB is not for us. arg: a struct transfer **
+ * to the transfer in progress. */
 static int ibb_on_send_stanza(struct session *s, xmpp_stanza_t *st, void *arg)
 {
 	struct transfer *t = *(struct transfer **)arg;
@@ -302,11 +303,10 @@ static int ibb_untouched(const struct transfer *t)
 	return st == NULL || st->b == NULL || !ibb_send_opened(st->b);
 }
 
-static void ibb_stop(struct transfer *t, int tell)
+static void ibb_stop(struct transfer *t)
 {
 	struct ibb_tp *st = t->tp;
 
-	(void)tell;
 	if (st == NULL)
 		return;
 	ibb_send_free(st->b);

@@ -349,16 +349,10 @@ static int oob_on_recv_stanza(struct session *s, xmpp_stanza_t *st, void *arg)
 	return 1;
 }
 
-static int oob_untouched(const struct transfer *t)
-{
-	return atomic_load(&t->job.bytes) == 0;
-}
-
-static void oob_stop(struct transfer *t, int tell)
+static void oob_stop(struct transfer *t)
 {
 	struct oob_tp *st = t->tp;
 
-	(void)tell;
 	if (st == NULL)
 		return;
 	job_finish(&t->job);
@@ -382,6 +376,5 @@ const struct transport tr_oob = {
 	.feature = NS_OOB,
 	.ns = NS_OOB,
 	.on_recv_stanza = oob_on_recv_stanza,
-	.untouched = oob_untouched,
 	.stop = oob_stop,
 };

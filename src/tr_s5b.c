@@ -66,7 +66,8 @@ static void s5b_find_proxy(struct transfer *t)
 			snprintf(p->proxy.jid, sizeof(p->proxy.jid), "%s", svc.sh_jid);
 			snprintf(p->proxy.host, sizeof(p->proxy.host), "%s", svc.sh_host);
 			p->proxy.port = svc.sh_port;
-		} else {
+		} else if (r != NULL || t->err.code == XE_TEMPFAIL) {
+			/* (A wait cut short by a signal or the peer says nothing.) */
 			log_warn("s5b_proxy %s gave no streamhost; sending without a proxy", cfg);
 		}
 		free(svc.sh_jid);
@@ -288,8 +289,9 @@ static enum outcome s5b_send(struct transfer *t)
 	i = t->params.used;
 	if (!t->params.proxy[i]) {
 		/* Authenticated before the receiver said so: a moment for our
-		 * own step to see it. */
-		transfer_wait(t, s5b_authenticated, NULL, 1000, 0, NULL);
+		 * own step to see it (a data wait: the peer may log off now). */
+		if (transfer_wait(t, s5b_authenticated, NULL, 1000, 1, NULL) < 0)
+			return OUT_FAIL;
 		fd = st->l != NULL ? s5b_listener_take(st->l) : -1;
 		if (fd < 0) {
 			xerr_set(&t->err, XE_PROTOCOL, "%s reported the direct connection, but none "
@@ -349,7 +351,7 @@ static void s5b_start(struct receiver *r, struct transfer *t)
 	if (st == NULL || t->params.nhosts == 0 ||
 	    job_start(&t->job, s5b_connect_job, &st->conn, &err) != XE_OK) {
 		/* Nothing to try: say so now, another method may follow. */
-		t->neg->s5b_report(r, t, S5B_NONE, -1, "none offered");
+		t->neg->s5b_report(r, t, S5B_NONE, -1, err.code != XE_OK ? err.msg : "none offered");
 		receiver_method_failed(r, t, METHOD_S5B);
 	}
 }
@@ -474,11 +476,10 @@ static int s5b_untouched(const struct transfer *t)
 
 /* Everything it holds goes; a receiving data job that never started did
  * not take the sink. */
-static void s5b_stop(struct transfer *t, int tell)
+static void s5b_stop(struct transfer *t)
 {
 	struct s5b_tp *st = t->tp;
 
-	(void)tell; /* a bytestream's end is its socket's */
 	if (st == NULL)
 		return;
 	job_finish(&t->job);

@@ -264,14 +264,14 @@ static enum outcome transfer_run_agreed(struct transfer *t, int rounds)
 				  method_name(m), t->multiple ? t->neg->multiple_said : "");
 		xerr_clear(&t->err);
 		if (t->tr != NULL && t->tr != engine_transport(t, m) && t->tr->stop != NULL)
-			t->tr->stop(t, 0); /* what the last one holds goes */
+			t->tr->stop(t); /* what the last one holds goes */
 		t->tr = NULL;
 		out = k > 0 ? t->neg->fall_back(t, m) : OUT_OK;
 		t->tr = engine_transport(t, m);
 		t->used = m;
 		if (out == OUT_OK)
 			out = t->tr->send(t);
-		if (out == OUT_REOFFER)
+		if (out == OUT_REOFFER && t->neg == t->engine->rounds)
 			log_info("%s refused a second open of the stream; offering %s again with "
 				 "%d-byte blocks", t->peer, t->src->name, t->block);
 		if (out != OUT_NEXT || t->over)
@@ -281,7 +281,7 @@ static enum outcome transfer_run_agreed(struct transfer *t, int rounds)
 		in.out = out;
 		in.multiple = t->multiple;
 		in.more = k + 1 < t->nmethods;
-		in.untried = 1;
+		in.untried = 1; /* (only multiple and more decide NEXT_METHOD) */
 		in.rounds = rounds;
 		if (transfer_next(&in) != NEXT_METHOD)
 			break;
@@ -314,7 +314,7 @@ static enum outcome transfer_offer(struct transfer *t, const struct negotiation 
 	if (out == OUT_OK)
 		out = transfer_run_agreed(t, rounds);
 	if (t->tr != NULL && t->tr->stop != NULL)
-		t->tr->stop(t, 0);
+		t->tr->stop(t);
 	t->tr = NULL;
 	return neg->end(t, out);
 }
@@ -372,7 +372,7 @@ static enum outcome transfer_round(struct transfer *t, int m, int rounds)
 		t->tr = tr;
 		t->used = m;
 		out = tr->send(t);
-		tr->stop(t, 0);
+		tr->stop(t);
 		t->tr = NULL;
 		if (out == OUT_NEXT) /* refused by the receiver: another method may do */
 			transfer_attempt(t, m, t->err.msg);

@@ -11,13 +11,15 @@
  * transfer, and transfer.c alone decides what follows (transfer_next()).
  *
  * The sending side is driven one transfer at a time by transfer_send();
- * every wait on the network is transfer_wait(), the one loop: it runs the
+ * every wait of a transfer is transfer_wait(), the one loop: it runs the
  * session, steps the current transport and ends the wait on a signal, the
  * peer going offline or a lost connection. The receiving side (recv.c)
  * steps its list of transfers from its own loop, receiver_step().
  *
- * Ownership: a transfer owns its source or sink, its progress bar and the
- * states behind np and tp (freed through the tables' stop/end members). */
+ * Ownership: a sending transfer borrows its source (send.c opens and
+ * closes it); a transfer owns its sink, its progress bar, its worker job,
+ * the request it still has to answer (iq) and the states behind np and tp
+ * (freed by the tables' stop and end members, or with it when receiving). */
 #ifndef XFER_TRANSFER_H
 #define XFER_TRANSFER_H
 

@@ -26,9 +26,10 @@ struct transport {
 				 * after the negotiated methods */
 
 	/* Sending. */
-	/* Before the offer: what it must carry, into t->params. XE_OK, or
-	 * t->err set when there is nothing to offer (the method is then
-	 * skipped). NULL: nothing to prepare. */
+	/* What an offer must carry (S5B: our streamhosts), into t->params:
+	 * called by a negotiation whose offer carries it (Jingle) before the
+	 * offer, else by send itself. XE_OK, or t->err set when there is
+	 * nothing to offer (the method failed untouched). NULL: nothing. */
 	enum xerr_code (*prepare)(struct transfer *t);
 	/* The peer agreed to this method: move the bytes, waiting only
 	 * through transfer_wait(). OUT_OK once the receiver confirmed. */
@@ -64,11 +65,12 @@ struct transport {
 	 * the message is not its). */
 	const char *ns;
 	session_stanza_fn on_send_stanza, on_recv_stanza, on_recv_message;
-	/* 1 while no byte of the file reached the peer: a fallback is still
-	 * allowed. */
+	/* Receiving: 1 while no byte of the file arrived, so the sender may
+	 * still move to another method. NULL for a transport alone. */
 	int (*untouched)(const struct transfer *t);
-	/* Releases its state; tell: tell the peer the stream is over. */
-	void (*stop)(struct transfer *t, int tell);
+	/* Releases its state (t->tp, its job and sockets); the sink, when
+	 * its worker still holds it, is aborted. */
+	void (*stop)(struct transfer *t);
 };
 
 extern const struct transport tr_s5b, tr_ibb, tr_oob;

@@ -146,10 +146,9 @@ static enum outcome fake_send(struct transfer *t)
 	return F.send[k];
 }
 
-static void fake_stop(struct transfer *t, int tell)
+static void fake_stop(struct transfer *t)
 {
 	(void)t;
-	(void)tell;
 	F.stops++;
 }
 

@@ -17,6 +17,9 @@
 
 #include "xerr.h"
 
+/* Room for a 0-terminated list of transfer methods: every method once. */
+#define METHODS_MAX 8
+
 enum tls_mode {
 	TLS_REQUIRED,	/* STARTTLS, certificate verified (default) */
 	TLS_TRUST,	/* STARTTLS, certificate not verified */
@@ -36,7 +39,7 @@ struct account {
 	char *cafile;
 	char *drop_dir;		/* NULL: the current directory */
 	char *accept_from;	/* JIDs separated by spaces or commas */
-	int methods[4];		/* transfer methods in order; 0-terminated */
+	int methods[METHODS_MAX];	/* transfer methods in order; 0-terminated */
 	int ibb_block_size;	/* 0: default */
 	int ibb_window;		/* 0: default */
 	long long max_size;	/* -1: unlimited */

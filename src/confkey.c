@@ -173,7 +173,7 @@ static enum xerr_code set_methods(const struct setting *s, struct xerr *err)
 {
 	char bad[64];
 
-	if (config_parse_methods(s->value, (int *)s->field, 4, bad) < 0)
+	if (config_parse_methods(s->value, (int *)s->field, METHODS_MAX, bad) < 0)
 		return xerr_set(err, XE_CONFIG, "%s:%d: unknown method '%s' in methods "
 				"(known: s5b, ibb, oob)", s->path, s->line, bad);
 	return XE_OK;

@@ -41,7 +41,7 @@ static enum outcome si_offer(struct transfer *t)
 	const struct xfer_opts *o = t->p->o;
 	struct si_offer so;
 	xmpp_stanza_t *r;
-	int offered[4], n = t->nmethods, i, k;
+	int offered[METHODS_MAX], n = t->nmethods, i, k;
 
 	memcpy(offered, t->methods, sizeof(offered));
 	memset(&so, 0, sizeof(so));
@@ -70,7 +70,7 @@ static enum outcome si_offer(struct transfer *t)
 		return out;
 	}
 	si_peer_spelling(t, r);
-	t->nmethods = si_accept_parse(r, t->methods, 4, &t->multiple);
+	t->nmethods = si_accept_parse(r, t->methods, METHODS_MAX - 1, &t->multiple);
 	xmpp_stanza_release(r);
 	for (k = 0; k < t->nmethods; k++) {
 		for (i = 0; i < n && offered[i] != t->methods[k]; i++)

@@ -240,9 +240,9 @@ static int opts_check(struct xfer_opts *o, struct xerr *err)
 		return -1;
 	}
 	if (o->method != NULL) {
-		int ms[4];
+		int ms[METHODS_MAX];
 		char bad[64];
-		if (config_parse_methods(o->method, ms, 4, bad) < 0) {
+		if (config_parse_methods(o->method, ms, METHODS_MAX, bad) < 0) {
 			xerr_set(err, XE_USAGE, "unknown method '%s' in --method (known: s5b, ibb, oob)", bad);
 			return -1;
 		}

@@ -255,7 +255,7 @@ enum xerr_code peer_init(struct peer *p, const char *jid, const struct xfer_opts
 	if (p->target.resource[0] != '\0')
 		snprintf(p->jid, sizeof(p->jid), "%s/%s", p->target_bare, p->target.resource);
 	if (o->method != NULL)
-		config_parse_methods(o->method, p->methods, 4, bad);
+		config_parse_methods(o->method, p->methods, METHODS_MAX, bad);
 	else if (acct->methods[0] != 0)
 		memcpy(p->methods, acct->methods, sizeof(p->methods));
 	else

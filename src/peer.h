@@ -39,7 +39,7 @@ struct peer {
 	int refused;			/* the contact refused our subscription */
 	int gone;			/* the resource we send to went offline */
 	int not_online;			/* no resource online: may change */
-	int methods[4];			/* enabled here, in order */
+	int methods[METHODS_MAX];	/* enabled here, in order */
 	int protocol;			/* PROTO_*: --protocol */
 	int block, window;		/* IBB: our block size and window */
 	unsigned peer_methods;		/* SI methods and OOB its disco#info lists */

@@ -45,7 +45,7 @@ struct receiver {
 	int count;		/* files to handle before stopping */
 	char *allow;		/* accept_from and --from, space-separated */
 	char *dir;
-	int order[4];		/* what we accept, in our order of preference */
+	int order[METHODS_MAX];	/* what we accept, in our order of preference */
 	unsigned methods;
 	int max_block;
 	long long max_size;	/* -1: unlimited */

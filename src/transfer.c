@@ -30,11 +30,11 @@ const struct transport *transport_of(int method)
 	return NULL;
 }
 
-void transport_order(int out[4])
+void transport_order(int out[METHODS_MAX])
 {
 	int i;
 
-	for (i = 0; i < 3 && transport_all[i] != NULL; i++)
+	for (i = 0; i < METHODS_MAX - 1 && transport_all[i] != NULL; i++)
 		out[i] = transport_all[i]->method;
 	out[i] = 0;
 }
@@ -325,7 +325,7 @@ static enum outcome transfer_first(struct transfer *t)
 {
 	const struct negotiation *neg = t->engine->first;
 	struct peer *p = t->p;
-	int plan[4], n = transfer_plan(t, neg, plan), block = t->block, i;
+	int plan[METHODS_MAX], n = transfer_plan(t, neg, plan), block = t->block, i;
 	enum outcome out;
 
 	if (n == 0) {
@@ -358,7 +358,7 @@ static enum outcome transfer_round(struct transfer *t, int m, int rounds)
 {
 	const struct transport *tr = engine_transport(t, m);
 	struct peer *p = t->p;
-	int plan[4], n, i;
+	int plan[METHODS_MAX], n, i;
 	enum outcome out;
 
 	if (tr != NULL && tr->alone) {

@@ -25,6 +25,7 @@
 
 #include <stdatomic.h>
 
+#include "config.h"
 #include "job.h"
 #include "progress.h"
 #include "session.h"
@@ -105,9 +106,9 @@ struct transfer {
 	enum sink_hash halg;
 
 	/* The methods: offered, agreed (in order), tried and why. */
-	int offered[4];
+	int offered[METHODS_MAX];
 	int noffered;
-	int methods[4];
+	int methods[METHODS_MAX];
 	int nmethods;
 	int multiple;			/* si-multiple: fallback on one stream */
 	unsigned tried;			/* METHOD_* bits tried so far */

@@ -81,6 +81,6 @@ extern const struct transport *const transport_all[];
 const struct transport *transport_of(int method);
 /* Every method, in transport_all[]'s order (the default preference),
  * 0-terminated. */
-void transport_order(int out[4]);
+void transport_order(int out[METHODS_MAX]);
 
 #endif

@@ -4,10 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "codec.h"
 #include "ibb.h"
 #include "log.h"
 #include "si.h"
+
+/* A data IQ's own deadline: only a backstop, the idle limit decides. */
+#define IBB_DATA_DEADLINE_MS (24L * 3600 * 1000)
 
 enum ibb_state { IBB_OPENING, IBB_SENDING, IBB_CLOSING, IBB_DONE, IBB_FAILED };
 
@@ -27,6 +31,10 @@ struct ibb_send {
 	int reoffer_block;	/* > 0: retry in a new stream with this size */
 	long long sent;		/* bytes read and sent */
 	long long acked;	/* bytes acknowledged */
+	long long last_ack_ms;	/* the last sign of progress: the idle limit */
+	long long mark_ms;	/* the start of the current rate sample */
+	long long mark_acked;	/* acked at mark_ms */
+	int cap;		/* blocks in flight the path carries (<= window) */
 	unsigned char *buf;
 	char *b64;
 	struct xerr err;
@@ -80,6 +88,7 @@ static void ibb_opened(struct session *s, xmpp_stanza_t *reply, void *arg)
 	if (reply != NULL && strcmp(xmpp_stanza_get_type(reply), "result") == 0) {
 		log_debug("IBB %s open, block size %d", b->sid, b->block);
 		b->state = IBB_SENDING;
+		b->last_ack_ms = b->mark_ms = clock_ms();
 		return;
 	}
 	session_error_of(reply, cond, sizeof(cond), text, sizeof(text));
@@ -126,6 +135,7 @@ struct ibb_send *ibb_send_new(struct session *s, const char *peer, const char *s
 	b->pr = pr;
 	b->block = block_size;
 	b->window = window;
+	b->cap = window;
 	b->idle_ms = idle_ms;
 	b->buf = malloc(IBB_BLOCK_MAX);
 	b->b64 = malloc(b64_encoded_len(IBB_BLOCK_MAX) + 1);
@@ -166,14 +176,44 @@ static void ibb_acked(struct session *s, xmpp_stanza_t *reply, void *arg)
 	b->acked += b->block;
 	if (b->acked > b->src->size)
 		b->acked = b->src->size;
+	b->last_ack_ms = clock_ms();
 	progress_update(b->pr, b->acked);
 	(void)s;
+}
+
+/* No ack for idle_ms while data is in flight: the stream is stuck. */
+static void ibb_idle(struct ibb_send *b)
+{
+	if (b->inflight > 0 && clock_ms() - b->last_ack_ms > b->idle_ms)
+		ibb_fail_reply(b, NULL, "sending data");
+}
+
+/* The window shrinks to what the path carries: no more in flight than
+ * the measured ack rate drains in a quarter of the idle limit, so that a
+ * shaped link neither nears that limit nor holds our other stanzas back
+ * for long. A fast path never reaches the cap. */
+static void ibb_rate(struct ibb_send *b)
+{
+	long long now = clock_ms(), dt = now - b->mark_ms;
+	long long bytes_per_s, fit;
+
+	if (dt < 1000 || dt < b->idle_ms / 4) /* a sample spans several acks */
+		return;
+	bytes_per_s = (b->acked - b->mark_acked) * 1000 / dt;
+	fit = bytes_per_s * (b->idle_ms / 4) / 1000 / b->block;
+	b->cap = fit < 1 ? 1 : fit > b->window ? b->window : (int)fit;
+	b->mark_ms = now;
+	b->mark_acked = b->acked;
 }
 
 int ibb_send_pump(struct ibb_send *b)
 {
 	if (b->state == IBB_SENDING) {
-		while (b->inflight < b->window && b->sent < b->src->size &&
+		ibb_idle(b);
+		ibb_rate(b);
+	}
+	if (b->state == IBB_SENDING) {
+		while (b->inflight < b->cap && b->sent < b->src->size &&
 		       session_send_queue(b->s) < b->window) {
 			xmpp_stanza_t *data;
 			xmpp_stanza_t *iq = NULL, *t;
@@ -197,7 +237,10 @@ int ibb_send_pump(struct ibb_send *b)
 			b->seq = ibb_seq_next(b->seq);
 			b->sent += n;
 			b->inflight++;
-			session_iq(b->s, iq, b->idle_ms, ibb_acked, b);
+			/* The idle limit runs from the last ack (ibb_idle()), not
+			 * from when the IQ was queued: behind a shaping server a
+			 * full window takes longer than that to drain. */
+			session_iq(b->s, iq, IBB_DATA_DEADLINE_MS, ibb_acked, b);
 			if (b->state != IBB_SENDING)
 				break; /* the send failed at once */
 		}

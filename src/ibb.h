@@ -5,8 +5,11 @@
  * grow past that either. A <resource-constraint/> answer to the open makes
  * it retry with half the block size (down to 512). The stream is closed
  * after the last ack; the receiver's answer to <close/> is the verdict on
- * the whole file (an error there means it rejected the file). Each IQ
- * waits at most idle_ms for its answer.
+ * the whole file (an error there means it rejected the file). The open
+ * and the close wait at most idle_ms for their answers; data IQs fail the
+ * stream when no ack came for idle_ms (counted from the last ack, not from
+ * when an IQ was queued), and the window shrinks to what the measured ack
+ * rate drains in a quarter of idle_ms (a shaping server).
  *
  * Receiving: the parse functions check an <open/> or <data/> and say which
  * error condition applies; the caller owns the stream state. block-size

@@ -64,10 +64,16 @@ xmpp_stanza_t *ibb_close_build(xmpp_ctx_t *ctx, const char *peer, const char *si
 
 static void ibb_fail_reply(struct ibb_send *b, xmpp_stanza_t *reply, const char *what)
 {
-	char cond[64], text[256];
+	char cond[64], text[256], serr[300];
 
 	session_error_of(reply, cond, sizeof(cond), text, sizeof(text));
-	if (reply == NULL)
+	if (reply == NULL && session_stream_error(b->s, serr, sizeof(serr)))
+		/* A data stanza over the server's size limit ends our stream. */
+		xerr_set(&b->err, XE_UNAVAILABLE, "%s: the server closed the stream (%s)%s", what,
+			 serr, strncmp(serr, "policy-violation", 16) == 0 && b->state == IBB_SENDING
+			 ? "; an in-band data stanza may be larger than it takes: lower "
+			   "ibb_block_size" : "");
+	else if (reply == NULL)
 		xerr_set(&b->err, session_connected(b->s) ? XE_TEMPFAIL : XE_UNAVAILABLE,
 			 "%s: no answer from %s within %ld s", what, b->peer, b->idle_ms / 1000);
 	else

@@ -211,6 +211,15 @@ static const char *stream_error_name(xmpp_error_type_t t)
 	return "unknown";
 }
 
+int session_stream_error(const struct session *s, char *out, size_t len)
+{
+	if (!s->have_stream_error)
+		return 0;
+	snprintf(out, len, "%s%s%s", stream_error_name(s->stream_error),
+		 s->stream_error_text[0] != '\0' ? ": " : "", s->stream_error_text);
+	return 1;
+}
+
 /* libstrophe does not say why it could not connect; when the cause is
  * that the host does not resolve, say so. */
 static enum xerr_code session_resolve_error(const struct account *acct, struct session *s,

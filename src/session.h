@@ -49,6 +49,9 @@ int session_verified(const struct session *s);
 int session_sm(const struct session *s);
 /* 1 while connected. */
 int session_connected(const struct session *s);
+/* 1 if the server ended the stream with a stream error, its condition
+ * and text ("policy-violation: text") in out; else 0. */
+int session_stream_error(const struct session *s, char *out, size_t len);
 
 /* <iq type=type to=to><query xmlns=ns/></iq>; to may be NULL. */
 xmpp_stanza_t *session_query(struct session *s, const char *type, const char *to, const char *ns);

@@ -62,9 +62,16 @@ need() {
 }
 
 # A TCP port on 127.0.0.1 that nothing listens on right now.
-free_port() {
-	"$PYTHON" -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+free_port() { free_ports 1; }
+
+# free_ports N: N such ports, all different (held together while chosen:
+# one at a time, the kernel may hand out the same port twice).
+free_ports() {
+	"$PYTHON" -c 'import socket, sys
+ss = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))
+for s in ss: s.close()' "$1"
 }
 
 # wait_port PORT [SECONDS]: until something accepts on 127.0.0.1:PORT.
@@ -90,9 +97,7 @@ prosody_start() {
 	need prosody prosodyctl openssl "$PYTHON"
 	mkdir -p "$PROSODY_DIR/data"
 	make_cert "$PROSODY_DIR" server
-	C2S_PORT=$(free_port)
-	PROXY_PORT=$(free_port)
-	HTTP_PORT=$(free_port)
+	read -r C2S_PORT PROXY_PORT HTTP_PORT < <(free_ports 3)
 	local extra
 	extra=$(printf '%s\n' "$@")
 	cat > "$PROSODY_DIR/prosody.cfg.lua" <<EOC

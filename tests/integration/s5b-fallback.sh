@@ -46,8 +46,7 @@ assert_grep "$T/recv.err" "127.0.0.1 port $tarpit: no SOCKS5 answer in time"
 assert_grep "$T/err" "via ibb"
 
 # 3. a wrong hash at the sender's listener
-listen=$(free_port)
-relay=$(free_port)
+read -r listen relay < <(free_ports 2)
 "$PYTHON" "$TESTS_SRCDIR/interop/s5b_rogue.py" "$relay" "$listen" "$T/rogue" &
 at_exit "kill $! 2>/dev/null"
 for ((i = 0; i < 100; i++)); do [ -e "$T/rogue.ready" ] && break; sleep 0.1; done

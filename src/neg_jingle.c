@@ -292,7 +292,10 @@ static enum outcome jingle_offer(struct transfer *t)
 		     : OUT_FAIL; /* OUT_NEXT with nothing tried: SI may do */
 	}
 	np->acked = 1; /* from here on the session exists: a failure ends it */
-	a = jingle_wait(t, &np->accept, (long)t->p->o->timeout * 1000, "accept the offer", &out);
+	/* It acknowledged the offer: a receiver silent from here on may have
+	 * stopped, and the message says what it did and did not do. */
+	a = jingle_wait(t, &np->accept, (long)t->p->o->timeout * 1000,
+			"accept or decline the offer it acknowledged", &out);
 	if (a == NULL) {
 		if (out == OUT_NEXT)
 			t->tried |= s5b ? METHOD_S5B : METHOD_IBB;

@@ -16,7 +16,7 @@ its answer awaited with a timeout.
   jinglepeer.py probe --jid J --password P --host IP --port N --cafile PEM
                       --to FULLJID [--resource R] [--timeout 60] [-v]
   jinglepeer.py recv  --jid J --password P --host IP --port N --cafile PEM
-                      --reason REASON [--resource R] [--timeout 60] [-v]
+                      (--reason REASON | --silent) [--resource R] [--timeout 60] [-v]
 
 send: session-initiate (content 'a-file-offer', a <file/> with name, size and,
 with --hash good, the sha-256 of the file; --hash bad announces the sha-256
@@ -68,7 +68,10 @@ acknowledgement) and only then answers the close with a result: a
 receiver that acknowledges the whole stream and yet rejects the file (a
 checksum it did not like). It advertises Jingle file transfer over IBB in
 disco#info, prints "received <bytes> bytes" and exits 0 once the close is
-answered.
+answered. recv --silent acknowledges the session-initiate and then says
+nothing at all (a client that crashed after the ack); it prints "got
+session-terminate <reason>" and exits 0 at the initiator's
+session-terminate, or fails at --timeout.
 
 All print "jinglepeer: online as <full JID>" on stderr once logged in.
 --timeout bounds the whole run (connecting included) and each single wait.
@@ -540,9 +543,16 @@ class Receiver(Peer):
         j = iq.xml.find(q(NS_JINGLE, 'jingle'))
         iq.reply().send()
         if j.get('action') != 'session-initiate' or self.jsid is not None:
+            if j.get('action') == 'session-terminate':
+                out('got session-terminate %s' % self.reason_of(j)[0])
+                if self.args.silent:
+                    self.finish(EXIT_OK)
             err('got %s' % j.get('action'))
             return
         self.jsid, self.initiator = j.get('sid'), iq['from']
+        if self.args.silent:
+            self.where = 'silent after the ack'
+            return
         c = j.find(q(NS_JINGLE, 'content'))
         t = c.find(q(NS_JIBB, 'transport')) if c is not None else None
         if t is None:
@@ -595,8 +605,11 @@ def main():
     s = cmds.add_parser('recv')
     peerbase.add_connection_args(s)
     peerbase.add_verbose_arg(s)
-    s.add_argument('--reason', required=True,
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument('--reason',
                    help='the session-terminate reason sent before the IBB close is answered')
+    g.add_argument('--silent', action='store_true',
+                   help='acknowledge the session-initiate, then say nothing')
     s = cmds.choices['send']
     s.add_argument('--file', required=True)
     s.add_argument('--name', help='the file name to offer (default: the base name of --file)')

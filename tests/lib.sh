@@ -260,20 +260,42 @@ sipeer() {
 # background (stdout $T/peer.out, stderr $T/peer.err), online when this
 # returns. Sets PEER_PID.
 start_sipeer_recv() {
-	local user=$1 res=$2 i
+	local user=$1 res=$2
 	shift 2
 	# Emptied here, not in the background: an old "online as" must not count.
 	: > "$T/peer.err"
 	sipeer "$user" recv --resource "$res" "$@" >"$T/peer.out" 2>"$T/peer.err" </dev/null &
+	peer_online "$user" "$res" "the slixmpp receiver"
+}
+
+# start_jinglepeer_recv USER RESOURCE ARGS...: tests/interop/jinglepeer.py
+# recv (the slixmpp Jingle responder; its own --timeout of 40 s bounds it)
+# in the background, like start_sipeer_recv. Sets PEER_PID.
+start_jinglepeer_recv() {
+	local user=$1 res=$2
+	shift 2
+	"$PYTHON" -c 'import slixmpp' 2>/dev/null || skip "python3-slixmpp is not installed"
+	: > "$T/peer.err"
+	timeout 90 "$PYTHON" "$TESTS_SRCDIR/interop/jinglepeer.py" recv --jid "$user@localhost" \
+		--password "$user-pw" --resource "$res" --host 127.0.0.1 --port "$C2S_PORT" \
+		--cafile "$PROSODY_DIR/server.pem" --timeout 40 "$@" \
+		>"$T/peer.out" 2>"$T/peer.err" </dev/null &
+	peer_online "$user" "$res" "the Jingle responder"
+}
+
+# peer_online USER RESOURCE WHAT: the peer just started in the background
+# ($!) is PEER_PID; waits (bounded) for its "online as" line.
+peer_online() {
+	local i
 	PEER_PID=$!
 	at_exit "kill $PEER_PID 2>/dev/null"
 	for ((i = 0; i < 150; i++)); do
-		grep -qF "online as $user@localhost/$res" "$T/peer.err" && return 0
+		grep -qF "online as $1@localhost/$2" "$T/peer.err" && return 0
 		kill -0 "$PEER_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	cat "$T/peer.err"
-	fail "the slixmpp receiver did not come online"
+	fail "$3 did not come online"
 }
 
 # wait_receiving PID DIR MIN_BYTES [SECS]: until process PID holds a file in DIR

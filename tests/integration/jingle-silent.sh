@@ -4,17 +4,10 @@
 # with exit 75 and a message that says what the receiver did and did not
 # do, and ends the session it abandons (session-terminate timeout).
 . "$TESTS_SRCDIR/lib.sh"
-"$PYTHON" -c 'import slixmpp' 2>/dev/null || skip "python3-slixmpp is not installed"
 prosody_start
 head -c 5000 /dev/urandom > "$T/f.bin"
 ca=$(write_config alice)
-timeout 90 "$PYTHON" "$TESTS_SRCDIR/interop/jinglepeer.py" recv --jid bob@localhost \
-	--password bob-pw --resource box --host 127.0.0.1 --port "$C2S_PORT" \
-	--cafile "$PROSODY_DIR/server.pem" --timeout 40 --silent \
-	> "$T/peer.out" 2> "$T/peer.err" < /dev/null &
-PEER_PID=$!
-at_exit "kill $PEER_PID 2>/dev/null"
-wait_log "$T/peer.err" "online as" 20 "$PEER_PID"
+start_jinglepeer_recv bob box --silent
 run_xfer 75 send --timeout 3 --protocol jingle --method ibb -c "$ca" bob@localhost/box "$T/f.bin"
 assert_grep "$T/err" "bob@localhost/box did not accept or decline the offer it acknowledged within 3 s"
 wait_rc "$PEER_PID" 30
